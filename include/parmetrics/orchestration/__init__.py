@@ -1,0 +1,1 @@
+"""Airflow-facing helpers: DAG factories, task callables, asset names. DAG files stay thin."""

@@ -1,0 +1,1 @@
+"""Data-quality gate (Great Expectations on DataFrames pulled from DuckDB)."""

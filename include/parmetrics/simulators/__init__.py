@@ -1,0 +1,1 @@
+"""Simulated source systems for the demo, the tests and the benchmarks."""
