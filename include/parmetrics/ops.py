@@ -1,0 +1,91 @@
+"""Operational records (``ops.*``) as small immutable JSON files under ``<data>/ops/<table>/``.
+
+No task contends for a DuckDB lock to log (ARCHITECTURE.md): each record is one file, written to a
+temporary name and renamed into place, so a reader never sees half a record. The build reads them
+as sources and each publication carries them as ``ops.*`` tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from parmetrics.config import Paths
+
+TABLES = ("pipeline_runs", "quality_results", "publish_log", "source_watermarks", "quarantine")
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def write_record(paths: Paths, table: str, record: dict[str, Any], *, partition: str | None = None) -> Path:
+    """Write one immutable record of ``ops.<table>``; returns its path."""
+    if table not in TABLES:
+        raise ValueError(f"unknown ops table {table!r}; expected one of {TABLES}")
+    folder = paths.ops / table
+    if partition:
+        folder = folder / partition
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"recorded_at": _now_utc(), **record}
+    name = f"{record['recorded_at'].replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:8]}.json"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(json.dumps(record, ensure_ascii=False, default=str, sort_keys=True))
+    os.replace(tmp, folder / name)
+    return folder / name
+
+
+def read_records(paths: Paths, table: str, *, partition: str | None = None) -> Iterator[dict[str, Any]]:
+    """All records of ``ops.<table>`` (optionally one partition), oldest first."""
+    folder = paths.ops / table
+    if partition:
+        folder = folder / partition
+    if not folder.exists():
+        return
+    for path in sorted(folder.rglob("*.json")):
+        yield json.loads(path.read_text())
+
+
+def watermark_partition(source: str, dataset: str) -> str:
+    return f"{source}__{dataset}"
+
+
+def record_watermark(
+    paths: Paths,
+    source: str,
+    dataset: str,
+    *,
+    high_water_mark: datetime,
+    rows_landed: int,
+    quarantined: int,
+    batch_id: str,
+    run_id: str | None = None,
+) -> Path:
+    return write_record(
+        paths,
+        "source_watermarks",
+        {
+            "source": source,
+            "dataset": dataset,
+            "high_water_mark": high_water_mark.isoformat(sep=" "),
+            "rows_landed": rows_landed,
+            "quarantined": quarantined,
+            "batch_id": batch_id,
+            "run_id": run_id,
+        },
+        partition=watermark_partition(source, dataset),
+    )
+
+
+def current_watermark(paths: Paths, source: str, dataset: str) -> datetime | None:
+    """The high-water mark: the newest instant up to which the dataset was extracted completely."""
+    marks = [
+        datetime.fromisoformat(r["high_water_mark"])
+        for r in read_records(paths, "source_watermarks", partition=watermark_partition(source, dataset))
+    ]
+    return max(marks) if marks else None

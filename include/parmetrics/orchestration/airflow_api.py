@@ -1,0 +1,99 @@
+"""A small client for Airflow's REST API (v2), used by the demo runner, the CLI and the tests."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+class AirflowApiError(RuntimeError):
+    pass
+
+
+@dataclass
+class AirflowApi:
+    base_url: str
+    username: str
+    password: str
+    _token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_standalone(cls, base_url: str, airflow_home: Path, username: str = "admin") -> AirflowApi:
+        """Use the simple auth manager's generated password (written by ``airflow standalone``)."""
+        passwords = json.loads((airflow_home / "simple_auth_manager_passwords.json.generated").read_text())
+        return cls(base_url.rstrip("/"), username, passwords[username])
+
+    def _auth(self) -> dict[str, str]:
+        if self._token is None:
+            r = httpx.post(
+                f"{self.base_url}/auth/token",
+                json={"username": self.username, "password": self.password},
+                timeout=30,
+            )
+            if r.status_code not in (200, 201):
+                raise AirflowApiError(f"POST /auth/token → {r.status_code}: {r.text[:200]}")
+            self._token = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        r = httpx.request(method, f"{self.base_url}/api/v2{path}", headers=self._auth(), timeout=60, **kwargs)
+        if r.status_code >= 400:
+            raise AirflowApiError(f"{method} /api/v2{path} → {r.status_code}: {r.text[:500]}")
+        return r.json() if r.content else None
+
+    def healthy(self) -> bool:
+        try:
+            r = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+        except httpx.HTTPError:
+            return False
+        if r.status_code != 200:
+            return False
+        health = r.json()
+        return all(health.get(c, {}).get("status") == "healthy" for c in ("metadatabase", "scheduler"))
+
+    def dag_ids(self) -> set[str]:
+        return {d["dag_id"] for d in self.request("GET", "/dags", params={"limit": 100})["dags"]}
+
+    def unpause(self, dag_id: str) -> None:
+        self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        run = self.request("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})
+        return run["dag_run_id"]
+
+    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100, "order_by": "-run_after"})[
+            "dag_runs"
+        ]
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+
+    def create_asset_event(self, asset_uri: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the dossier system does when it has new data (SOURCES.md §1, push notifications)."""
+        assets = self.request("GET", "/assets", params={"uri_pattern": asset_uri})["assets"]
+        match = [a for a in assets if a["uri"] == asset_uri]
+        if not match:
+            raise AirflowApiError(f"asset {asset_uri} is not known to Airflow")
+        return self.request("POST", "/assets/events", json={"asset_id": match[0]["id"], "extra": extra or {}})
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float, poll: float = 2.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.dag_run(dag_id, run_id)
+            if run["state"] in ("success", "failed"):
+                return run
+            if time.monotonic() > deadline:
+                raise AirflowApiError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f} s")
+            time.sleep(poll)
+
+    def failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
+        return [t["task_id"] for t in self.task_instances(dag_id, run_id) if t["state"] == "failed"]

@@ -1,0 +1,157 @@
+"""Running real Airflow (``airflow standalone``: SQLite metadata, LocalExecutor) for the demo and tests.
+
+Settings follow ARCHITECTURE.md: parallelism 4 (40 processes and 5.5 GB otherwise), no examples,
+DAGs unpaused at creation (Airflow drops an asset event for a paused consumer), the one-slot
+``duckdb_writer`` pool created before anything runs, and a stop that terminates the component
+processes first (terminating ``airflow standalone`` alone leaves them running).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from parmetrics.config import REPO_ROOT
+from parmetrics.orchestration.airflow_api import AirflowApi
+from parmetrics.orchestration.assets import DUCKDB_WRITER_POOL
+
+log = logging.getLogger(__name__)
+DAGS_FOLDER = REPO_ROOT / "dags"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def venv_bin() -> Path:
+    return Path(sys.executable).parent
+
+
+def airflow_env(airflow_home: Path, api_port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "PATH": f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}",  # standalone spawns `airflow`
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(api_port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+            "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+            "GX_ANALYTICS_ENABLED": "False",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def airflow_cli(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    proc = subprocess.run(
+        [str(venv_bin() / "airflow"), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"airflow {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+@dataclass
+class Standalone:
+    airflow_home: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    api_port: int = 0
+    proc: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.api_port = self.api_port or free_port()
+        self.env = airflow_env(self.airflow_home, self.api_port, self.extra_env)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.airflow_home / "standalone.log"
+
+    def prepare(self) -> None:
+        """Migrate the metadata database and create the DuckDB writer pool before any run."""
+        self.airflow_home.mkdir(parents=True, exist_ok=True)
+        airflow_cli(self.env, "db", "migrate")
+        airflow_cli(self.env, "pools", "set", DUCKDB_WRITER_POOL, "1", "Single writer of the build DuckDB file")
+
+    def start(self) -> None:
+        self.prepare()
+        log_file = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [str(venv_bin() / "airflow"), "standalone"],
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stop() can reach every component
+        )
+
+    def wait_ready(self, dag_ids: set[str], timeout: float = 300) -> AirflowApi:
+        """Wait for a healthy API and for every DAG to be parsed; unpause them all."""
+        deadline = time.monotonic() + timeout
+        api = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"airflow standalone exited early; see {self.log_path}")
+            pw_file = self.airflow_home / "simple_auth_manager_passwords.json.generated"
+            if pw_file.exists() and api is None:
+                api = AirflowApi.for_standalone(self.base_url, self.airflow_home)
+            if api is not None and api.healthy():
+                with contextlib.suppress(Exception):
+                    if dag_ids <= api.dag_ids():
+                        for dag_id in sorted(dag_ids):
+                            api.unpause(dag_id)
+                        return api
+            time.sleep(2)
+        raise TimeoutError(f"Airflow not ready with DAGs {sorted(dag_ids)} after {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Terminate the components first, then standalone itself; kill whatever is left."""
+        if self.proc is None:
+            return
+        try:
+            parent = psutil.Process(self.proc.pid)
+            procs = [*parent.children(recursive=True), parent]
+        except psutil.NoSuchProcess:
+            procs = []
+        for p in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.terminate()
+        _, alive = psutil.wait_procs(procs, timeout=timeout)
+        for p in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # anything that escaped the snapshot
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def __enter__(self) -> Standalone:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,152 @@
+"""Publishing: copy the marts into a new file, verify it, and atomically swap it in.
+
+BI tools open ``published/par_metrics.duckdb`` read-only. A new publication is built beside it under
+a hidden name, verified (opened read-only, row counts compared with the build), then renamed over
+the published path: ``rename`` is atomic, so a reader sees the old file or the new one, never half
+of one, and a reader holding the old file open keeps its inode until it reopens. The previous
+versions are kept under ``published/versions/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from parmetrics import ops
+from parmetrics.config import Paths
+
+log = logging.getLogger(__name__)
+PUBLISHED_SCHEMAS = ("marts",)
+KEEP_VERSIONS = 7
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? order by 1, 2",
+        [catalog],
+    ).fetchall()
+    return [(s, t) for s, t in rows if s in PUBLISHED_SCHEMAS]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build_publication(build_db: Path, target: Path) -> dict[str, int]:
+    """Copy the published schemas of the build file into a new file; return row counts per table."""
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{build_db}' as build (read_only)")
+        for schema, table in _tables(con, "build"):
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
+            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+        con.execute("detach build")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    _fsync(target)
+    return counts
+
+
+def verify_publication(path: Path, expected: dict[str, int]) -> None:
+    """Open the new file read-only and check that every table holds the rows the build holds."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        for name, rows in expected.items():
+            got = con.execute(f"select count(*) from {name}").fetchone()[0]
+            if got != rows:
+                raise PublishError(f"verification failed for {path.name}: {name} has {got} rows, expected {rows}")
+
+
+def export_parquet(path: Path, out_dir: Path, tables: list[str]) -> None:
+    """Write one Parquet file per mart, each swapped in atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path), read_only=True) as con:
+        for name in tables:
+            final = out_dir / f"{name.split('.', 1)[1]}.parquet"
+            tmp = out_dir / f".{final.name}.{uuid.uuid4().hex}.tmp"
+            con.execute(f"copy (select * from {name}) to '{tmp}' (format parquet, compression zstd)")
+            os.replace(tmp, final)
+
+
+def _prune_versions(versions: Path, keep: int) -> None:
+    files = sorted(versions.glob("par_metrics-*.duckdb"))
+    for old in files[:-keep]:
+        old.unlink(missing_ok=True)
+
+
+def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = None) -> dict[str, Any]:
+    """Publish the build's marts atomically; returns the publish-log record."""
+    build_db = build_db or paths.build_db
+    published = paths.published_db
+    published.parent.mkdir(parents=True, exist_ok=True)
+    for debris in published.parent.glob(".par_metrics-*.duckdb*"):
+        debris.unlink(missing_ok=True)  # a crashed publish leaves only hidden files
+    staging = published.parent / f".par_metrics-{uuid.uuid4().hex}.duckdb"
+    try:
+        counts = build_publication(build_db, staging)
+        if not counts:
+            raise PublishError(f"the build file {build_db} holds no table in schemas {PUBLISHED_SCHEMAS}")
+        verify_publication(staging, counts)
+        checksum = file_sha256(staging)
+        previous = file_sha256(published) if published.exists() else None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        versions = published.parent / "versions"
+        versions.mkdir(exist_ok=True)
+        # Keep a copy of what we publish; a hard link costs no space and survives the next rename.
+        os.link(staging, versions / f"par_metrics-{stamp}.duckdb")
+        os.replace(staging, published)
+        _fsync(published.parent)
+    finally:
+        staging.unlink(missing_ok=True)
+    _prune_versions(versions, KEEP_VERSIONS)
+    export_parquet(published, paths.published / "parquet", sorted(counts))
+    record = {
+        "run_id": run_id,
+        "published_at": stamp,
+        "file_checksum": checksum,
+        "previous_checksum": previous,
+        "row_counts": counts,
+        "version_file": f"versions/par_metrics-{stamp}.duckdb",
+    }
+    ops.write_record(paths, "publish_log", record)
+    log.info("published %s (%s)", published, counts)
+    return record
+
+
+def rollback(paths: Paths) -> Path:
+    """Restore the version published before the current one."""
+    versions = sorted((paths.published / "versions").glob("par_metrics-*.duckdb"))
+    if len(versions) < 2:
+        raise PublishError("no previous version to roll back to")
+    previous = versions[-2]
+    tmp = paths.published / f".par_metrics-{uuid.uuid4().hex}.duckdb"
+    shutil.copyfile(previous, tmp)
+    os.replace(tmp, paths.published_db)
+    versions[-1].unlink()
+    return previous

@@ -1,0 +1,448 @@
+"""Extracting one window of the dossier API (SOURCES.md §1) into a landing batch.
+
+Pages are read with the keyset cursor and streamed into part files, so memory holds one part at a
+time. Personal data is removed from each record before it is parsed, landed or quarantined. The
+window is then reconciled with a fresh ``total``: records can leave a window while it is read (an
+update moves them past ``updated_to``), so a mismatch re-extracts the window once and then fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pyarrow as pa
+import tenacity
+
+from parmetrics.config import Paths
+from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS
+from parmetrics.landing.writer import BatchWriter
+from parmetrics.privacy import pseudonymise_dossier
+from parmetrics.sources.dossier_records import MalformedRecord, dossier_row, event_row, record_label
+from parmetrics.timestamps import format_ts
+
+log = logging.getLogger(__name__)
+
+SOURCE = "dossier_api"
+Dataset = Literal["dossiers", "dossier_events"]
+ENDPOINTS: dict[str, str] = {"dossiers": "/api/v1/dossiers", "dossier_events": "/api/v1/dossier-events"}
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class DossierApiError(RuntimeError):
+    """The dossier API answered in a way extraction cannot continue from."""
+
+
+class DossierApiAuthError(DossierApiError):
+    pass
+
+
+class ReconciliationError(DossierApiError):
+    pass
+
+
+class _RetryableResponse(Exception):
+    def __init__(self, status: int, path: str, retry_after: float | None) -> None:
+        super().__init__(f"dossier API answered {status} for GET {path}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class ApiConnection:
+    """Where the dossier API is and how patiently to talk to it. The token never appears in repr."""
+
+    base_url: str
+    token: str = field(repr=False)
+    timeout: float = 30.0
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    max_retry_after: float = 120.0
+
+    @classmethod
+    def from_parts(cls, host: str, port: int | None, schema: str | None, token: str, **options: Any) -> ApiConnection:
+        """From an Airflow http connection's fields: ``schema`` is the URL scheme (http/https)."""
+        if not host:
+            raise ValueError("dossier API connection has no host")
+        if "://" in host:  # hosts written as full URLs are common in Airflow http connections
+            url = urlsplit(host)
+            scheme, host, port = url.scheme, url.hostname or "", port or url.port
+        else:
+            scheme = (schema or "http").lower()
+        if scheme not in ("http", "https"):
+            raise ValueError(f"dossier API connection schema must be http or https, not {scheme!r}")
+        netloc = f"{host}:{port}" if port else host
+        return cls(f"{scheme}://{netloc}", token or "", **options)
+
+    @classmethod
+    def from_uri(cls, uri: str, **options: Any) -> ApiConnection:
+        """From an Airflow connection URI such as ``http://:TOKEN@host:8080/https``.
+
+        Airflow puts the connection's ``schema`` in the URI path; when it is absent the URI's own
+        scheme (``http``/``https``) is used.
+        """
+        url = urlsplit(uri)
+        path_schema = url.path.strip("/") or None
+        schema = path_schema or (url.scheme if url.scheme in ("http", "https") else "http")
+        token = unquote(url.password or "")
+        return cls.from_parts(url.hostname or "", url.port, schema, token, **options)
+
+    @classmethod
+    def from_airflow_connection(cls, conn: Any, **options: Any) -> ApiConnection:
+        """From an Airflow ``Connection`` (or anything with host/port/schema/password)."""
+        return cls.from_parts(conn.host, conn.port, conn.schema, conn.password or "", **options)
+
+    @classmethod
+    def from_airflow(cls, conn_id: str = "dossier_api", **options: Any) -> ApiConnection:
+        from airflow.sdk import BaseHook  # imported here: the package must import without Airflow
+
+        return cls.from_airflow_connection(BaseHook.get_connection(conn_id), **options)
+
+
+def batch_id_for_window(updated_from: datetime | None, updated_to: datetime | None) -> str:
+    """``<from>_<to>`` as ``yyyyMMddHHmmss``, ``open`` for an open bound: rerunning a window replaces it."""
+    return f"{format_ts(updated_from) or 'open'}_{format_ts(updated_to) or 'open'}"
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class DossierApiClient:
+    """GETs pages with retries: backoff on 5xx, timeouts and dropped connections; Retry-After on 429/503."""
+
+    def __init__(self, conn: ApiConnection, http: httpx.Client | None = None) -> None:
+        self.conn = conn
+        self._http = http or httpx.Client(
+            base_url=conn.base_url,
+            timeout=conn.timeout,
+            headers={"Authorization": f"Bearer {conn.token}", "Accept": "application/json"},
+        )
+        self._backoff = tenacity.wait_exponential(
+            multiplier=conn.backoff_initial, min=conn.backoff_initial, max=conn.backoff_max
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DossierApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableResponse) and exc.retry_after is not None:
+            return min(exc.retry_after, self.conn.max_retry_after)
+        return self._backoff(state)
+
+    def get_page(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.conn.max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type((_RetryableResponse, httpx.TransportError)),
+            before_sleep=lambda s: log.warning(
+                "dossier API GET %s failed (%s); retry %d", path, s.outcome.exception(), s.attempt_number
+            ),
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, path, params)
+        except _RetryableResponse as exc:
+            raise DossierApiError(
+                f"dossier API kept answering {exc.status} for GET {path} ({self.conn.max_attempts} attempts)"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise DossierApiError(
+                f"dossier API unreachable for GET {path} after {self.conn.max_attempts} attempts: {exc!r}"
+            ) from exc
+
+    def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        response = self._http.get(path, params={k: v for k, v in params.items() if v is not None})
+        status = response.status_code
+        if status == 401:
+            raise DossierApiAuthError(f"dossier API rejected the token (401) for GET {path}")
+        if status in RETRYABLE_STATUS:
+            raise _RetryableResponse(status, path, _retry_after_seconds(response.headers.get("Retry-After")))
+        if status != 200:
+            try:
+                detail = response.json().get("error")
+            except ValueError:
+                detail = response.text[:200]
+            raise DossierApiError(f"dossier API answered {status} for GET {path}: {detail}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            # A 200 with a body cut short is a transport failure in disguise: retry it.
+            raise _RetryableResponse(status, path, None) from exc
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list) or "total" not in body:
+            raise DossierApiError(f"dossier API answered GET {path} with a body that is not a page")
+        return body
+
+    def iter_pages(
+        self, path: str, updated_from: str | None, updated_to: str | None, limit: int
+    ) -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            page = self.get_page(
+                path,
+                {"updated_from": updated_from, "updated_to": updated_to, "limit": limit, "cursor": cursor},
+            )
+            yield page
+            next_cursor = page.get("next_cursor")
+            if next_cursor is None:
+                return
+            if next_cursor == cursor:
+                raise DossierApiError(f"dossier API returned the same cursor twice for GET {path}")
+            cursor = next_cursor
+
+    def window_total(self, path: str, updated_from: str | None, updated_to: str | None) -> int:
+        page = self.get_page(path, {"updated_from": updated_from, "updated_to": updated_to, "limit": 1})
+        return int(page["total"])
+
+
+@dataclass
+class _Extraction:
+    """One pass over a window: rows streamed to part files, deduplicated by key across pages."""
+
+    dataset: str
+    writer: BatchWriter
+    key: bytes
+    rows_per_part: int
+    pages: int = 0
+    read: int = 0
+    duplicates: int = 0
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    _buffer: list[dict[str, Any] | None] = field(default_factory=list)
+    # key -> (version, where): where = ("buffer", index) or ("part", part number)
+    _seen: dict[Any, tuple[datetime, tuple[str, int]]] = field(default_factory=dict)
+    _superseded: dict[int, set[tuple[Any, datetime]]] = field(default_factory=dict)
+    _parts: int = 0
+    _buffered: int = 0
+
+    def add_page(self, records: list[Any]) -> None:
+        self.pages += 1
+        for raw in records:
+            self.read += 1
+            self._add(raw)
+        if self._buffered >= self.rows_per_part:
+            self._flush()
+
+    def _add(self, raw: Any) -> None:
+        batch_id = self.writer.batch_id
+        if self.dataset == "dossiers":
+            record = pseudonymise_dossier(raw, self.key) if isinstance(raw, dict) else raw
+            parse, key_of, version_field = dossier_row, (lambda r: r["MaHoSo"]), "NgayCapNhat"
+        else:
+            record = raw
+            parse, key_of, version_field = event_row, (lambda r: (r["MaHoSo"], r["STT"])), "ThoiDiemGhiNhan"
+        try:
+            row = parse(record, batch_id)
+        except MalformedRecord as exc:
+            self.quarantine.append({"reason": f"{record_label(record, self.dataset)}: {exc}", "record": record})
+            return
+        key, version = key_of(row), row[version_field]
+        previous = self._seen.get(key)
+        if previous is not None:
+            self.duplicates += 1
+            old_version, (where, index) = previous
+            if version < old_version:
+                return
+            if where == "buffer":
+                self._buffer[index] = None
+                self._buffered -= 1
+            else:
+                self._superseded.setdefault(index, set()).add((key, old_version))
+        self._seen[key] = (version, ("buffer", len(self._buffer)))
+        self._buffer.append(row)
+        self._buffered += 1
+
+    def _flush(self) -> None:
+        rows = [r for r in self._buffer if r is not None]
+        self._buffer.clear()
+        self._buffered = 0
+        if not rows:
+            return
+        part = self._parts
+        self.writer.write_rows(rows)
+        self._parts += 1
+        for row in rows:
+            key = row["MaHoSo"] if self.dataset == "dossiers" else (row["MaHoSo"], row["STT"])
+            self._seen[key] = (self._seen[key][0], ("part", part))
+
+    def finish(self) -> None:
+        self._flush()
+        for part, stale in self._superseded.items():
+            self.writer.rewrite_part(part, lambda table, stale=stale: self._drop_rows(table, stale))
+
+    def _drop_rows(self, table: pa.Table, stale: set[tuple[Any, datetime]]) -> pa.Table:
+        if self.dataset == "dossiers":
+            keys = [(k, v) for k, v in zip(table["MaHoSo"].to_pylist(), table["NgayCapNhat"].to_pylist(), strict=True)]
+        else:
+            keys = [
+                ((m, s), v)
+                for m, s, v in zip(
+                    table["MaHoSo"].to_pylist(),
+                    table["STT"].to_pylist(),
+                    table["ThoiDiemGhiNhan"].to_pylist(),
+                    strict=True,
+                )
+            ]
+        return table.filter(pa.array([k not in stale for k in keys], pa.bool_()))
+
+    @property
+    def landed(self) -> int:
+        return self.writer.rows
+
+
+def _write_quarantine(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Replace the batch's quarantine file (or remove it when nothing was quarantined this time)."""
+    if not entries:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def extract_window(
+    conn: ApiConnection,
+    dataset: Dataset,
+    updated_from: datetime | None,
+    updated_to: datetime | None,
+    data_paths: Paths,
+    key: bytes,
+    *,
+    page_limit: int = 1000,
+    rows_per_part: int = 100_000,
+    client: DossierApiClient | None = None,
+) -> dict[str, Any]:
+    """Land ``[updated_from, updated_to)`` of one dataset as batch ``<from>_<to>``; returns its stats.
+
+    Raises :class:`DossierApiAuthError` on a rejected token and :class:`ReconciliationError` when the
+    rows read still disagree with the API's fresh ``total`` after one re-extraction.
+    """
+    if dataset not in ENDPOINTS:
+        raise ValueError(f"unknown dossier API dataset {dataset!r}; expected one of {sorted(ENDPOINTS)}")
+    if not 1 <= page_limit <= 1000:
+        raise ValueError("page_limit must be 1-1000 (the API's bounds)")
+    if updated_from is not None and updated_to is not None and updated_from >= updated_to:
+        raise ValueError(f"empty window: updated_from {updated_from} is not before updated_to {updated_to}")
+    path = ENDPOINTS[dataset]
+    schema = DOSSIERS if dataset == "dossiers" else DOSSIER_EVENTS
+    ts_from, ts_to = format_ts(updated_from), format_ts(updated_to)
+    batch_id = batch_id_for_window(updated_from, updated_to)
+    dataset_dir = data_paths.dataset_landing(SOURCE, dataset)
+    quarantine_file = data_paths.quarantine / SOURCE / dataset / f"batch={batch_id}.jsonl"
+    window = {"updated_from": ts_from, "updated_to": ts_to}
+
+    started = time.monotonic()
+    own_client = client is None
+    api = client or DossierApiClient(conn)
+    try:
+        mismatch = ""
+        for attempt in (1, 2):
+            with BatchWriter(dataset_dir, batch_id, schema, window=window) as writer:
+                run = _Extraction(dataset, writer, key, rows_per_part)
+                first_total = None
+                for page in api.iter_pages(path, ts_from, ts_to, page_limit):
+                    first_total = page["total"] if first_total is None else first_total
+                    run.add_page(page["data"])
+                run.finish()
+                fresh_total = api.window_total(path, ts_from, ts_to)
+                # Each distinct record in the window either landed or was quarantined; duplicates
+                # (the same key read twice) are already folded into `landed`.
+                accounted = run.landed + len(run.quarantine)
+                if accounted == fresh_total:
+                    stats = {
+                        "source": SOURCE,
+                        "dataset": dataset,
+                        "batch_id": batch_id,
+                        "window": window,
+                        "rows": run.landed,
+                        "read": run.read,
+                        "quarantined": len(run.quarantine),
+                        "duplicates": run.duplicates,
+                        "pages": run.pages,
+                        "api_total": fresh_total,
+                        "first_page_total": first_total,
+                        "attempts": attempt,
+                    }
+                    _write_quarantine(quarantine_file, run.quarantine)
+                    stats["seconds"] = round(time.monotonic() - started, 3)
+                    writer.commit(**{k: v for k, v in stats.items() if k not in ("batch_id", "window")})
+                    stats["path"] = str(dataset_dir / f"batch={batch_id}")
+                    log.info("landed %s", stats)
+                    return stats
+                mismatch = (
+                    f"read {run.read} records ({run.landed} landed, {len(run.quarantine)} quarantined, "
+                    f"{run.duplicates} duplicates) but the API now counts {fresh_total}"
+                )
+                log.warning("dossier API window %s %s, attempt %d: %s", dataset, batch_id, attempt, mismatch)
+                writer.abort()
+        raise ReconciliationError(
+            f"dossier API {dataset} window {batch_id} does not reconcile after a re-extraction: {mismatch}"
+        )
+    finally:
+        if own_client:
+            api.close()
+
+
+def _parse_bound(value: str | None) -> datetime | None:
+    return None if not value else datetime.fromisoformat(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from parmetrics.config import paths, pseudonymisation_key
+
+    parser = argparse.ArgumentParser(description="Extract one window of the dossier API into landing.")
+    parser.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8080")
+    parser.add_argument("--token", default=os.environ.get("DOSSIER_API_TOKEN", ""))
+    parser.add_argument("--dataset", choices=sorted(ENDPOINTS), default="dossiers")
+    parser.add_argument("--from", dest="updated_from", default=None, help="ISO local time; omitted = open")
+    parser.add_argument("--to", dest="updated_to", default=None, help="ISO local time; omitted = open")
+    parser.add_argument("--limit", type=int, default=1000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    conn = ApiConnection.from_parts(args.url, None, None, args.token)
+    stats = extract_window(
+        conn,
+        args.dataset,
+        _parse_bound(args.updated_from),
+        _parse_bound(args.updated_to),
+        paths(),
+        pseudonymisation_key(),
+        page_limit=args.limit,
+    )
+    print(json.dumps(stats, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The DAGs parse, and run end to end with ``dag.test()`` (real tasks, real dbt, real GX)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parmetrics import ops
+from parmetrics.landing.writer import committed_batches
+from parmetrics.publish import file_sha256
+from tests.dags.conftest import load_dag
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+pytestmark = pytest.mark.airflow
+
+
+def test_dagbag_has_no_import_errors(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    assert set(bag.dag_ids) == {"ingest_reference", "ingest_dossiers", "build_marts"}
+    for dag in bag.dags.values():
+        assert dag.doc_md, f"{dag.dag_id} explains why it exists"
+    build = bag.get_dag("build_marts")
+    assert build.max_active_runs == 1
+    assert {t.pool for t in build.tasks} == {"duckdb_writer"}
+
+
+def test_dags_are_nightly_with_a_real_data_interval_in_production(airflow_db, monkeypatch):
+    from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
+
+    monkeypatch.setenv("PARMETRICS_SCHEDULE_MODE", "nightly")
+    from parmetrics.orchestration import assets, schedules
+
+    schedule = schedules.nightly_ingestion("0 1 * * *", assets.DOSSIER_API_CHANGES)
+    assert isinstance(schedule, AssetOrTimeSchedule)
+    assert isinstance(schedule.timetable, CronDataIntervalTimetable)
+    # The interval of the run at 03:00 local on 2026-11-20 is the previous day, 01:00 to 01:00 local,
+    # and its window starts 15 minutes early, in the sources' naive local time.
+    import pendulum
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    from parmetrics.windows import window_for_run
+
+    interval = coerce_to_core_timetable(schedule.timetable).infer_manual_data_interval(
+        run_after=pendulum.datetime(2026, 11, 20, 3, 0, tz="Asia/Ho_Chi_Minh")
+    )
+    window = window_for_run(
+        run_type="scheduled",
+        interval_start=interval.start,
+        interval_end=interval.end,
+        high_water_mark=None,
+        now=datetime(2026, 11, 20, 3, 0),
+    )
+    assert (window.updated_from, window.updated_to) == (datetime(2026, 11, 19, 0, 45), datetime(2026, 11, 20, 1, 0))
+
+
+def run(dag_id: str):
+    dag_run = load_dag(dag_id).test()
+    return dag_run
+
+
+def test_ingest_build_publish_through_the_dags(pipeline_env):
+    paths = pipeline_env
+    assert run("ingest_reference").state == "success"
+    assert run("ingest_dossiers").state == "success"
+    for dataset in ("dossiers", "dossier_events"):
+        batches = committed_batches(paths.dataset_landing("dossier_api", dataset))
+        assert [b.name for b in batches] == ["batch=open_20261120055500"]
+    marks = [r["high_water_mark"] for r in ops.read_records(paths, "source_watermarks")]
+    assert marks == ["2026-11-20 05:55:00", "2026-11-20 05:55:00"]
+
+    assert run("build_marts").state == "success"
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        grains = con.execute(
+            "select period_grain, count(*) from marts.criteria_scores group by 1 order by 1"
+        ).fetchall()
+        province = con.execute("select count(*) from marts.criteria_scores where unit_level = 'province'").fetchone()[0]
+    assert {g for g, _ in grains} == {"month", "quarter", "year"}
+    assert province > 0
+    assert [r["run_id"] for r in ops.read_records(paths, "publish_log")]
+
+
+def test_gate_blocks_a_bad_mart_and_keeps_the_last_publication(pipeline_env, monkeypatch):
+    paths = pipeline_env
+    assert run("ingest_reference").state == "success"
+    assert run("ingest_dossiers").state == "success"
+    assert run("build_marts").state == "success"
+    published_before = file_sha256(paths.published_db)
+
+    from parmetrics.orchestration import build
+
+    real_dbt_build = build.dbt_build
+
+    def dbt_build_then_corrupt(run_id: str) -> dict:
+        result = real_dbt_build(run_id)
+        with duckdb.connect(str(paths.build_db)) as con:
+            con.execute(
+                "update marts.criteria_scores set rate = 1.25, points = max_points + 5 "
+                "where rowid = (select min(rowid) from marts.criteria_scores)"
+            )
+        return result
+
+    monkeypatch.setattr(build, "dbt_build", dbt_build_then_corrupt)
+    dag_run = run("build_marts")
+    assert dag_run.state == "failed"
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states["quality_gate"] == "failed"
+    assert states["publish"] == "upstream_failed"
+    assert file_sha256(paths.published_db) == published_before
+    failed = [r for r in ops.read_records(paths, "quality_results") if not r["success"]]
+    assert {(r["suite"], r["expectation"], r["column"]) for r in failed} == {
+        ("marts.criteria_scores", "expect_column_values_to_be_between", "rate"),
+        ("marts.criteria_scores", "expect_column_pair_values_a_to_be_greater_than_b", "max_points"),
+    }
