@@ -13,7 +13,8 @@ from rich.console import Console
 from parmetrics.config import Paths, paths
 
 app = typer.Typer(no_args_is_help=True, help="PAR metrics pipeline: demo, simulators, publish.")
-console = Console()
+# Wide enough for Vietnamese unit names when output is not a terminal (make run in CI, logs).
+console = Console(width=None if Console().is_terminal else 120)
 
 
 def _paths(data_dir: Path | None) -> Paths:

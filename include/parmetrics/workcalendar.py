@@ -1,35 +1,41 @@
-"""The Vietnamese civil-service working-day calendar (METRICS.md §1), in one place.
+"""The Vietnamese civil-service working-day calendar (METRICS.md §1), in one place for Python.
 
-Base: the ``holidays`` package (country ``VN``). It lists the swapped weekday off but not the make-up
-Saturday that pays for it, and lacks the 2026 New Year swap, so both are overridden here. The dbt
-calendar seed carries the same overrides; keep the two in step.
+Base: the ``holidays`` package (country ``VN``) plus the overrides of the dbt seed
+``calendar_overrides.csv`` (make-up Saturdays worked, days off the package lacks). Reading the seed
+keeps this calendar and the dbt model ``int_working_days`` identical by construction.
 """
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
 
+from parmetrics.config import DBT_PROJECT_DIR
+
 FIRST_YEAR = 2015
 LAST_YEAR = 2030
+OVERRIDES_SEED = DBT_PROJECT_DIR / "seeds" / "calendar_overrides.csv"
 
-# Saturdays worked to pay for a swapped weekday off (the package names them but does not list them).
-MAKE_UP_SATURDAYS = frozenset({date(2024, 5, 4), date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)})
-# Days off the package lacks.
-EXTRA_DAYS_OFF = frozenset({date(2026, 1, 2)})
+
+@lru_cache(maxsize=1)
+def overrides() -> dict[date, bool]:
+    """Date → is it a working day, as the seed overrides the package."""
+    with OVERRIDES_SEED.open(encoding="utf-8") as fh:
+        return {date.fromisoformat(r["calendar_date"]): r["is_working_day"] == "true" for r in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)
 def _days_off() -> frozenset[date]:
-    base = holidays.country_holidays("VN", years=range(FIRST_YEAR, LAST_YEAR + 1))
-    return frozenset(base) | EXTRA_DAYS_OFF
+    return frozenset(holidays.country_holidays("VN", years=range(FIRST_YEAR, LAST_YEAR + 1)))
 
 
 def is_working_day(day: date) -> bool:
-    if day in MAKE_UP_SATURDAYS:
-        return True
+    override = overrides().get(day)
+    if override is not None:
+        return override
     return day.weekday() < 5 and day not in _days_off()
 
 

@@ -18,10 +18,7 @@ def model(dbt, session):
     last_year = int(dbt.config.get("calendar_last_year") or 2030)
 
     days_off = holidays.VN(years=range(first_year, last_year + 1), language="vi")
-    overrides = {
-        row[0]: (bool(row[1]), row[2])
-        for row in dbt.ref("calendar_overrides").fetchall()
-    }
+    overrides = {row[0]: (bool(row[1]), row[2]) for row in dbt.ref("calendar_overrides").fetchall()}
 
     dates, working, holiday_names, reasons, indexes = [], [], [], [], []
     index = 0
