@@ -41,35 +41,6 @@ def demo(
 
 
 @app.command()
-def simulate(
-    data_dir: DataDir = None,
-    seed: int = 766,
-    dossiers: int = 3000,
-    end: str = "2026-11-20",
-) -> None:
-    """Generate the simulated sources (dossier API dataset and reference files) into the data directory."""
-    from parmetrics.demo import DemoSettings, prepare_sources
-
-    p = _paths(data_dir)
-    prepare_sources(p, DemoSettings(seed=seed, n_dossiers=dossiers, end=datetime.fromisoformat(end)), console)
-    console.print(f"sources in {p.sim} and {p.reference_inbox}")
-
-
-@app.command("serve-sources")
-def serve_sources(
-    data_dir: DataDir = None,
-    port: int = 8765,
-    token: Annotated[str, typer.Option(envvar="PARMETRICS_DOSSIER_API_TOKEN")] = "",
-) -> None:
-    """Serve the simulated dossier API (generate it first with `parmetrics simulate`)."""
-    from parmetrics.demo import demo_secrets
-    from parmetrics.simulators.dossier_api import serve
-
-    p = _paths(data_dir)
-    serve(p.sim / "dossier_api.sqlite", port=port, token=token or demo_secrets(p)["dossier_api_token"])
-
-
-@app.command()
 def scorecard(data_dir: DataDir = None) -> None:
     """Print the on-time table of the last closed month from the published file."""
     from parmetrics.report import print_on_time
@@ -97,6 +68,15 @@ def publish(
     record = pub.publish(p)
     console.print(f"published {p.published_db}: {record['row_counts']}")
 
+
+def _register_subcommands() -> None:
+    # Each concern registers its own commands; this module only assembles them.
+    from parmetrics.simulators.cli import register as register_simulators
+
+    register_simulators(app)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     app()
