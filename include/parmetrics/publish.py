@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,8 +55,30 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def build_publication(build_db: Path, target: Path) -> dict[str, int]:
-    """Copy the published schemas of the build file into a new file; return row counts per table."""
+def _copy_ops_records(con: duckdb.DuckDBPyConnection, ops_dir: Path, counts: dict[str, int]) -> None:
+    """Carry the ops.* records as of this publication (ARCHITECTURE.md): one table per record folder.
+
+    ``ops.publish_log`` therefore holds the publications before this one: a file cannot hold its own
+    checksum.
+    """
+    con.execute("create schema if not exists ops")
+    for table in ops.TABLES:
+        folder = ops_dir / table
+        if not folder.exists() or not any(folder.rglob("*.json")):
+            continue
+        con.execute(
+            f"create table ops.{table} as select * from read_json_auto(?, union_by_name = true, "
+            "format = 'newline_delimited') order by recorded_at",
+            [str(folder / "**" / "*.json")],
+        )
+        counts[f"ops.{table}"] = con.execute(f"select count(*) from ops.{table}").fetchone()[0]
+
+
+def build_publication(build_db: Path, target: Path, ops_dir: Path | None = None) -> dict[str, int]:
+    """Copy the published schemas of the build file (and the ops records) into a new file.
+
+    Returns the row count of every table written.
+    """
     counts: dict[str, int] = {}
     con = duckdb.connect(str(target))
     try:
@@ -67,6 +88,8 @@ def build_publication(build_db: Path, target: Path) -> dict[str, int]:
             con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         con.execute("detach build")
+        if ops_dir is not None:
+            _copy_ops_records(con, ops_dir, counts)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -109,23 +132,24 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
         debris.unlink(missing_ok=True)  # a crashed publish leaves only hidden files
     staging = published.parent / f".par_metrics-{uuid.uuid4().hex}.duckdb"
     try:
-        counts = build_publication(build_db, staging)
-        if not counts:
+        counts = build_publication(build_db, staging, paths.ops)
+        if not any(name.startswith("marts.") for name in counts):
             raise PublishError(f"the build file {build_db} holds no table in schemas {PUBLISHED_SCHEMAS}")
         verify_publication(staging, counts)
         checksum = file_sha256(staging)
         previous = file_sha256(published) if published.exists() else None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        versions = published.parent / "versions"
-        versions.mkdir(exist_ok=True)
-        # Keep a copy of what we publish; a hard link costs no space and survives the next rename.
-        os.link(staging, versions / f"par_metrics-{stamp}.duckdb")
         os.replace(staging, published)
         _fsync(published.parent)
+        # Keep what we published; a hard link costs no space. Linked only after the swap, so a
+        # crash never leaves a version that was not published.
+        versions = published.parent / "versions"
+        versions.mkdir(exist_ok=True)
+        os.link(published, versions / f"par_metrics-{stamp}.duckdb")
     finally:
         staging.unlink(missing_ok=True)
     _prune_versions(versions, KEEP_VERSIONS)
-    export_parquet(published, paths.published / "parquet", sorted(counts))
+    export_parquet(published, paths.published / "parquet", sorted(n for n in counts if n.startswith("marts.")))
     record = {
         "run_id": run_id,
         "published_at": stamp,
@@ -140,13 +164,20 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
 
 
 def rollback(paths: Paths) -> Path:
-    """Restore the version published before the current one."""
+    """Restore the version published before the current one (and forget the current one)."""
+    published = paths.published_db
     versions = sorted((paths.published / "versions").glob("par_metrics-*.duckdb"))
-    if len(versions) < 2:
+    current = [i for i, v in enumerate(versions) if published.exists() and os.path.samefile(v, published)]
+    # A crash between the swap and the link leaves the current file without a version entry.
+    index = current[-1] if current else len(versions)
+    if index < 1:
         raise PublishError("no previous version to roll back to")
-    previous = versions[-2]
+    previous = versions[index - 1]
     tmp = paths.published / f".par_metrics-{uuid.uuid4().hex}.duckdb"
-    shutil.copyfile(previous, tmp)
-    os.replace(tmp, paths.published_db)
-    versions[-1].unlink()
+    os.link(previous, tmp)
+    os.replace(tmp, published)
+    _fsync(paths.published)
+    for newer in versions[index:]:
+        newer.unlink(missing_ok=True)
+    ops.write_record(paths, "publish_log", {"rolled_back_to": previous.name, "file_checksum": file_sha256(published)})
     return previous

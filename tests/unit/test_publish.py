@@ -67,3 +67,30 @@ def test_publishing_an_empty_build_is_refused_and_keeps_the_last_publication(tmp
     with pytest.raises(PublishError, match="holds no table"):
         publish(p)
     assert file_sha256(p.published_db) == before
+
+
+def test_publication_carries_the_ops_records_as_of_itself(tmp_path):
+    p = Paths(tmp_path)
+    make_build(p, 2)
+    ops.write_record(p, "quality_results", {"run_id": "r0", "suite": "s", "expectation": "e", "success": False})
+    publish(p, run_id="r1")
+    make_build(p, 3)
+    publish(p, run_id="r2")
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        quality = con.execute("select run_id, suite, success from ops.quality_results").fetchall()
+        log = con.execute("select run_id from ops.publish_log").fetchall()
+    assert quality == [("r0", "s", False)]
+    assert log == [("r1",)], "publish_log runs up to the previous publication"
+
+
+def test_rollback_steps_back_one_publication_at_a_time(tmp_path):
+    p = Paths(tmp_path)
+    for n in (1, 2, 3):
+        make_build(p, n)
+        publish(p)
+    rollback(p)
+    assert published_rows(p) == 2
+    rollback(p)
+    assert published_rows(p) == 1
+    with pytest.raises(PublishError, match="no previous version"):
+        rollback(p)

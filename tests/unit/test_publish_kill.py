@@ -1,0 +1,86 @@
+"""SIGKILL at random points of the publish step never leaves a broken or half-new publication."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+
+from parmetrics.config import Paths
+from parmetrics.publish import publish
+
+PUBLISHER = """
+import sys
+from pathlib import Path
+from parmetrics.config import Paths
+from parmetrics.publish import publish
+paths = Paths(Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+publish(paths)
+print("done", flush=True)
+"""
+
+
+def make_build(p: Paths, version: int) -> None:
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("create schema if not exists marts")
+        # Big enough that the copy, checkpoint and export take a measurable time to interrupt.
+        con.execute(
+            "create or replace table marts.criteria_scores as "
+            "select range as id, ? as version, md5(range::varchar) as filler from range(200000)",
+            [version],
+        )
+
+
+def published_version(p: Paths) -> int:
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        versions = con.execute("select distinct version from marts.criteria_scores").fetchall()
+        rows = con.execute("select count(*) from marts.criteria_scores").fetchone()[0]
+    assert len(versions) == 1 and rows == 200000, "a publication is whole"
+    return versions[0][0]
+
+
+def timed_publish(p: Paths) -> float:
+    started = time.monotonic()
+    publish(p)
+    return time.monotonic() - started
+
+
+def test_twenty_kills_during_publish_leave_the_old_or_the_new_version(tmp_path):
+    p = Paths(tmp_path)
+    make_build(p, 0)
+    duration = timed_publish(p)
+    rng = random.Random(20)
+    current = 0
+    outcomes = {"old": 0, "new": 0}
+    for attempt in range(1, 21):
+        make_build(p, attempt)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        time.sleep(rng.uniform(0, duration * 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        got = published_version(p)
+        assert got in (current, attempt)
+        outcomes["old" if got == current else "new"] += 1
+        current = got
+    # The kill points straddled the swap: both outcomes happened.
+    assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
+    # The next publish cleans up the debris a killed one left.
+    make_build(p, 99)
+    publish(p)
+    assert published_version(p) == 99
+    assert not list(p.published.glob(".par_metrics-*"))
