@@ -6,6 +6,11 @@ different window is refused) and the first page's ``total`` (repeated on every l
 
 Fault injection: a :class:`FaultPlan` sees every request before it is served and may answer it
 instead (``429``, ``5xx``, a dropped connection, …). The default plan injects nothing.
+:class:`FaultKnobs` configures the standard plan (:class:`KnobFaultPlan`): error, rate-limit, latency,
+dropped-connection, duplicate, mutation and malformed-record rates. Every fault that fires is written
+to the server's :class:`FaultLog` (``server.fault_log``), the ground truth a test compares landed data
+with. A *mutation* really updates the record in the SQLite source (new ``NgayCapNhat``), so the record
+moves to a later window exactly as in a live system.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ import contextlib
 import hashlib
 import hmac
 import json
+import random
 import socket
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from parmetrics.timestamps import parse_ts
+from parmetrics.timestamps import format_ts, parse_ts
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
@@ -83,12 +91,223 @@ class FaultResponse:
 class FaultPlan:
     """Decides, per authorised request, whether to inject a fault. Subclass and override."""
 
+    def bind(self, store: DossierStore, log: FaultLog) -> None:
+        """Called once by the server: the store (for plans that touch the source) and its fault log."""
+
     def before_page(self, request: PageRequest) -> FaultResponse | None:
         return None
 
     def transform_page(self, request: PageRequest, payloads: list[bytes]) -> list[bytes]:
         """Lets a plan tamper with a page (duplicate or malformed records) before it is sent."""
         return payloads
+
+
+VICTIM_LOCAL_TZ = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no DST
+
+
+@dataclass(frozen=True)
+class FaultKnobs:
+    """Rates of each fault the dossier API simulator injects (all 0: a perfect source).
+
+    Rates are per authorised page request except ``malformed_rate`` (per record served).
+    ``error_rate``: answered 500, 502 or 503 (equally likely). ``rate_limit_rate``: answered 429 with
+    ``Retry-After: retry_after_s``. ``latency_s``: added before every page. ``drop_rate``: the connection
+    is closed without an answer. ``duplicate_rate``: a continuation page (one with a cursor) starts with
+    the last record of the previous page again. ``mutate_rate``: before a continuation page of
+    ``/api/v1/dossiers`` is read, one not yet read record of the window is updated in the source (its
+    ``NgayCapNhat`` becomes ``mutate_at`` or, by default, the later of now (UTC+7) and one second after
+    the newest record), so it leaves the window. ``malformed_rate``: a served record is replaced by a
+    broken copy (bad timestamp, unknown status or missing ``MaHoSo``); the source keeps the good one.
+    """
+
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    retry_after_s: int = 1
+    latency_s: float = 0.0
+    drop_rate: float = 0.0
+    duplicate_rate: float = 0.0
+    mutate_rate: float = 0.0
+    malformed_rate: float = 0.0
+    seed: int = 0
+    mutate_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "rate_limit_rate", "drop_rate", "duplicate_rate", "mutate_rate", "malformed_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1]")
+        if self.error_rate + self.rate_limit_rate + self.drop_rate > 1.0:
+            raise ValueError("error_rate + rate_limit_rate + drop_rate must not exceed 1")
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.error_rate
+            or self.rate_limit_rate
+            or self.latency_s
+            or self.drop_rate
+            or self.duplicate_rate
+            or self.mutate_rate
+            or self.malformed_rate
+        )
+
+
+FAULT_KINDS = ("error", "rate_limit", "latency", "drop", "duplicate", "mutate", "malformed")
+
+
+@dataclass(frozen=True)
+class FaultEntry:
+    """One injected fault. ``detail`` by kind: error {status}; rate_limit {retry_after_s}; latency
+    {seconds}; drop {}; duplicate {MaHoSo, key}; mutate {MaHoSo, old_NgayCapNhat, new_NgayCapNhat};
+    malformed {MaHoSo, reason} (reason: bad_timestamp, unknown_status, missing_key)."""
+
+    seq: int
+    kind: str
+    dataset: str  # "dossiers" or "dossier_events"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class FaultLog:
+    """Thread-safe record of every fault the server injected."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[FaultEntry] = []
+
+    def add(self, kind: str, dataset: str, **detail: Any) -> None:
+        with self._lock:
+            self._entries.append(FaultEntry(len(self._entries) + 1, kind, dataset, detail))
+
+    @property
+    def entries(self) -> list[FaultEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def counts(self) -> dict[str, int]:
+        """Faults by kind; every kind of ``FAULT_KINDS`` present (0 when it never fired)."""
+        counter = Counter(e.kind for e in self.entries)
+        return {kind: counter[kind] for kind in FAULT_KINDS}
+
+    def of_kind(self, kind: str) -> list[FaultEntry]:
+        return [e for e in self.entries if e.kind == kind]
+
+    def mutated(self) -> dict[str, str]:
+        """MaHoSo → its newest ``NgayCapNhat`` after a mutation (the source's ground truth)."""
+        return {e.detail["MaHoSo"]: e.detail["new_NgayCapNhat"] for e in self.of_kind("mutate")}
+
+    def malformed(self) -> list[tuple[str, str]]:
+        """(MaHoSo of the good record, reason) for every malformed record served."""
+        return [(e.detail["MaHoSo"], e.detail["reason"]) for e in self.of_kind("malformed")]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [{"seq": e.seq, "kind": e.kind, "dataset": e.dataset, **e.detail} for e in self.entries]
+
+
+MALFORMED_REASONS = ("bad_timestamp", "unknown_status", "missing_key")
+
+
+def _malform(payload: bytes, reason: str, dataset: str) -> bytes:
+    record = json.loads(payload)
+    if reason == "bad_timestamp":
+        record["NgayHenTra" if dataset == "dossiers" else "ThoiDiemXuLy"] = "2025-13-01"
+    elif reason == "unknown_status":
+        record["TrangThaiHoSo" if dataset == "dossiers" else "TrangThai"] = 42
+    else:
+        record.pop("MaHoSo", None)
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class KnobFaultPlan(FaultPlan):
+    """The standard fault plan, driven by :class:`FaultKnobs`; deterministic for a request sequence."""
+
+    def __init__(self, knobs: FaultKnobs) -> None:
+        self.knobs = knobs
+        self._rng = random.Random(knobs.seed)
+        self._lock = threading.Lock()
+        self.store: DossierStore | None = None
+        self.log = FaultLog()
+
+    def bind(self, store: DossierStore, log: FaultLog) -> None:
+        self.store = store
+        self.log = log
+
+    def _roll(self) -> float:
+        with self._lock:
+            return self._rng.random()
+
+    def before_page(self, request: PageRequest) -> FaultResponse | None:
+        k = self.knobs
+        name = request.dataset.table
+        delay = 0.0
+        if k.latency_s:
+            delay = k.latency_s
+            self.log.add("latency", name, seconds=k.latency_s)
+        roll = self._roll()
+        if roll < k.drop_rate:
+            self.log.add("drop", name)
+            return FaultResponse(drop=True, delay_s=delay)
+        roll -= k.drop_rate
+        if roll < k.rate_limit_rate:
+            self.log.add("rate_limit", name, retry_after_s=k.retry_after_s)
+            return FaultResponse(
+                429, {"error": "too many requests"}, (("Retry-After", str(k.retry_after_s)),), delay_s=delay
+            )
+        roll -= k.rate_limit_rate
+        if roll < k.error_rate:
+            status = (500, 502, 503)[min(2, int(3 * roll / k.error_rate))]
+            self.log.add("error", name, status=status)
+            return FaultResponse(status, delay_s=delay)
+        if delay:
+            threading.Event().wait(delay)
+        if request.cursor is not None and name == "dossiers" and k.mutate_rate and self._roll() < k.mutate_rate:
+            self._mutate_one(request)
+        return None
+
+    def _mutate_one(self, request: PageRequest) -> None:
+        if self.store is None:
+            return
+        try:
+            state = decode_cursor(request.cursor or "")
+            key = [str(v) for v in state["k"]]
+        except (ApiError, TypeError):
+            return
+        with self._lock:
+            moved = self.store.touch_next_dossier(key, request.updated_to, self.knobs.mutate_at)
+        if moved is not None:
+            code, old, new = moved
+            self.log.add("mutate", "dossiers", MaHoSo=code, old_NgayCapNhat=old, new_NgayCapNhat=new)
+
+    def transform_page(self, request: PageRequest, payloads: list[bytes]) -> list[bytes]:
+        k = self.knobs
+        name = request.dataset.table
+        out = list(payloads)
+        if k.malformed_rate:
+            for i, payload in enumerate(out):
+                if self._roll() < k.malformed_rate:
+                    reason = MALFORMED_REASONS[int(self._roll() * len(MALFORMED_REASONS)) % 3]
+                    code = json.loads(payload).get("MaHoSo")
+                    out[i] = _malform(payload, reason, name)
+                    self.log.add("malformed", name, MaHoSo=code, reason=reason)
+        if (
+            request.cursor is not None
+            and k.duplicate_rate
+            and self.store is not None
+            and self._roll() < k.duplicate_rate
+        ):
+            previous = self.store.record_at(request)  # type: ignore[union-attr]
+            if previous is not None:
+                code = json.loads(previous).get("MaHoSo")
+                state = decode_cursor(request.cursor)
+                self.log.add("duplicate", name, MaHoSo=code, key=list(state["k"]))
+                out.insert(0, previous)
+        return out
+
+
+def as_fault_plan(faults: FaultPlan | FaultKnobs | None) -> FaultPlan:
+    if faults is None:
+        return FaultPlan()
+    if isinstance(faults, FaultKnobs):
+        return KnobFaultPlan(faults)
+    return faults
 
 
 def _window_hash(dataset: Dataset, updated_from: str | None, updated_to: str | None) -> str:
@@ -157,6 +376,55 @@ class DossierStore:
             yield conn
         finally:
             conn.close()
+
+    @contextlib.contextmanager
+    def connect_rw(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def record_at(self, request: PageRequest) -> bytes | None:
+        """The record at the request's cursor key (the last one of the previous page), if it is still there."""
+        ds = request.dataset
+        state = decode_cursor(request.cursor or "")
+        where = " AND ".join(f"{c} = ?" for c in ds.key_columns)
+        with self.connect() as conn:
+            row = conn.execute(f"SELECT payload FROM {ds.table} WHERE {where}", list(state["k"])).fetchone()
+        return None if row is None else row[0]
+
+    def touch_next_dossier(
+        self, after_key: list[str], updated_to: str | None, at: datetime | None = None
+    ) -> tuple[str, str, str] | None:
+        """Updates the first dossier after ``after_key`` inside the window, as an office would (it is
+        synced to the national portal if it was not, and its ``NgayCapNhat`` moves to ``at`` or to
+        now); returns (MaHoSo, old NgayCapNhat, new NgayCapNhat), or None if the window has no record left."""
+        with self.connect_rw() as conn:
+            params: list[Any] = list(after_key)
+            sql = "SELECT ngay_cap_nhat, ma_ho_so, payload FROM dossiers WHERE (ngay_cap_nhat, ma_ho_so) > (?, ?)"
+            if updated_to is not None:
+                sql += " AND ngay_cap_nhat < ?"
+                params.append(updated_to)
+            row = conn.execute(sql + " ORDER BY ngay_cap_nhat, ma_ho_so LIMIT 1", params).fetchone()
+            if row is None:
+                return None
+            old, code, payload = row
+            newest = conn.execute("SELECT max(ngay_cap_nhat) FROM dossiers").fetchone()[0]
+            moment = at or datetime.now(VICTIM_LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+            moment = max(moment, (parse_ts(newest) or moment) + timedelta(seconds=1))
+            new = format_ts(moment) or ""
+            record = json.loads(payload)
+            if record.get("NgayTiepNhan") and record.get("NgayDongBoDVCQG") is None:
+                record["NgayDongBoDVCQG"] = new
+            record["NgayCapNhat"] = new
+            body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            conn.execute(
+                "UPDATE dossiers SET ngay_cap_nhat = ?, payload = ? WHERE ngay_cap_nhat = ? AND ma_ho_so = ?",
+                (new, body, old, code),
+            )
+            conn.commit()
+        return code, old, new
 
     def page(self, request: PageRequest) -> tuple[list[bytes], str | None, int]:
         """(payloads, next cursor or None, total) for one page."""
@@ -274,13 +542,15 @@ class DossierApiServer(ThreadingHTTPServer):
         address: tuple[str, int],
         store: DossierStore,
         token: str,
-        faults: FaultPlan | None = None,
+        faults: FaultPlan | FaultKnobs | None = None,
         verbose: bool = False,
     ) -> None:
         super().__init__(address, _Handler)
         self.store = store
         self.token = token
-        self.faults = faults or FaultPlan()
+        self.fault_log = FaultLog()
+        self.faults = as_fault_plan(faults)
+        self.faults.bind(store, self.fault_log)
         self.verbose = verbose
 
     @property
@@ -294,7 +564,11 @@ class DossierApiServer(ThreadingHTTPServer):
 
 
 def make_server(
-    db_path: Path, host: str = "127.0.0.1", port: int = 0, token: str = "", faults: FaultPlan | None = None
+    db_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str = "",
+    faults: FaultPlan | FaultKnobs | None = None,
 ) -> DossierApiServer:
     """A bound, not yet serving, API server; ``port=0`` picks a free port (see ``server.port``)."""
     if not token:
@@ -304,7 +578,11 @@ def make_server(
 
 @contextlib.contextmanager
 def serve_in_thread(
-    db_path: Path, token: str, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None
+    db_path: Path,
+    token: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: FaultPlan | FaultKnobs | None = None,
 ) -> Iterator[DossierApiServer]:
     """Serves in a background thread for the duration of the block (tests)."""
     server = make_server(db_path, host, port, token, faults)
@@ -324,7 +602,7 @@ def serve(
     port: int = 0,
     token: str = "",
     port_file: Path | None = None,
-    faults: FaultPlan | None = None,
+    faults: FaultPlan | FaultKnobs | None = None,
 ) -> None:
     """Serves until interrupted. The chosen port is printed and, if asked, written to ``port_file``."""
     server = make_server(db_path, host, port, token, faults)
@@ -348,8 +626,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", required=True)
     parser.add_argument("--port-file", type=Path, default=None, help="write the chosen port here")
+    for name in ("error_rate", "rate_limit_rate", "latency_s", "drop_rate", "duplicate_rate", "mutate_rate"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0)
+    parser.add_argument("--malformed-rate", type=float, default=0.0)
+    parser.add_argument("--retry-after-s", type=int, default=1)
+    parser.add_argument("--fault-seed", type=int, default=0)
     args = parser.parse_args(argv)
-    serve(args.db, args.host, args.port, args.token, args.port_file)
+    knobs = FaultKnobs(
+        error_rate=args.error_rate,
+        rate_limit_rate=args.rate_limit_rate,
+        retry_after_s=args.retry_after_s,
+        latency_s=args.latency_s,
+        drop_rate=args.drop_rate,
+        duplicate_rate=args.duplicate_rate,
+        mutate_rate=args.mutate_rate,
+        malformed_rate=args.malformed_rate,
+        seed=args.fault_seed,
+    )
+    serve(args.db, args.host, args.port, args.token, args.port_file, knobs if knobs.active else None)
 
 
 if __name__ == "__main__":
