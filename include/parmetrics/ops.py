@@ -89,3 +89,47 @@ def current_watermark(paths: Paths, source: str, dataset: str) -> datetime | Non
         for r in read_records(paths, "source_watermarks", partition=watermark_partition(source, dataset))
     ]
     return max(marks) if marks else None
+
+
+def replace_batch_records(
+    paths: Paths, table: str, partition: str, batch_id: str, records: list[dict[str, Any]]
+) -> Path:
+    """Replace the records one batch wrote to ``ops.<table>`` (a rerun of a batch replaces, never adds).
+
+    The batch's records live in ``ops/<table>/<partition>/batch=<id>/``; the folder is built beside
+    its target and swapped in with renames, so readers see the old set or the new one.
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown ops table {table!r}; expected one of {TABLES}")
+    parent = paths.ops / table / partition
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / f"batch={batch_id}"
+    tmp = parent / f".batch={batch_id}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    stamp = _now_utc()
+    for i, record in enumerate(records):
+        (tmp / f"{i:06d}.json").write_text(
+            json.dumps({"recorded_at": stamp, **record}, ensure_ascii=False, default=str, sort_keys=True)
+        )
+    old = None
+    if final.exists():
+        old = parent / f".batch={batch_id}.old-{uuid.uuid4().hex}"
+        final.rename(old)
+    tmp.rename(final)
+    if old is not None:
+        import shutil
+
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def quarantine_record(source: str, dataset: str, ref: str, reason: str, **extra: Any) -> dict[str, Any]:
+    """One ``ops.quarantine`` row: what was set aside, where from, and the one-line reason."""
+    return {
+        "source": source,
+        "dataset": dataset,
+        "ref": ref,
+        "reason": " ".join(str(reason).split()),  # one line, whatever the exception said
+        "landed_at": _now_utc(),
+        **extra,
+    }

@@ -22,7 +22,13 @@ def test_dagbag_has_no_import_errors(airflow_db):
 
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"ingest_reference", "ingest_dossiers", "build_marts"}
+    assert set(bag.dag_ids) == {
+        "ingest_reference",
+        "ingest_dossiers",
+        "ingest_documents",
+        "ingest_finance",
+        "build_marts",
+    }
     for dag in bag.dags.values():
         assert dag.doc_md, f"{dag.dag_id} explains why it exists"
     build = bag.get_dag("build_marts")

@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetWatcher
+
+from parmetrics.orchestration.inboxes import finance_inbox, reference_inbox
+from parmetrics.triggers.inbox import InboxFileTrigger
 
 # Created by the dossier system (or its simulator) through Airflow's REST API when it has new data.
 DOSSIER_API_CHANGES = Asset(name="source.dossier_api", uri="parmetrics://sources/dossier_api")
+# Created by the document system (or an operator) when it wants an extraction before the nightly run.
+DOCUMENT_DB_CHANGES = Asset(name="source.document_db", uri="parmetrics://sources/document_db")
+
+# File inboxes: a file dropped in the inbox creates an event within one poll interval. The watcher's
+# trigger (in include/, so the triggerer imports it) claims the file before it fires.
+INBOX_POLL_SECONDS = 5.0
+FINANCE_INBOX = Asset(
+    name="source.finance_inbox",
+    uri="parmetrics://sources/finance_inbox",
+    watchers=[
+        AssetWatcher(
+            name="finance_inbox_watcher",
+            trigger=InboxFileTrigger(inbox=str(finance_inbox()), poll_interval=INBOX_POLL_SECONDS),
+        )
+    ],
+)
+REFERENCE_INBOX = Asset(
+    name="source.reference_inbox",
+    uri="parmetrics://sources/reference_inbox",
+    watchers=[
+        AssetWatcher(
+            name="reference_inbox_watcher",
+            trigger=InboxFileTrigger(inbox=str(reference_inbox()), poll_interval=INBOX_POLL_SECONDS),
+        )
+    ],
+)
 
 LANDING_DOSSIER_API = Asset(name="landing.dossier_api", uri="parmetrics://landing/dossier_api")
+LANDING_DOCUMENT_DB = Asset(name="landing.document_db", uri="parmetrics://landing/document_db")
+LANDING_FINANCE = Asset(name="landing.finance", uri="parmetrics://landing/finance")
 LANDING_REFERENCE = Asset(name="landing.reference", uri="parmetrics://landing/reference")
+LANDING_ASSETS = (LANDING_DOSSIER_API, LANDING_DOCUMENT_DB, LANDING_FINANCE, LANDING_REFERENCE)
 
 PUBLISHED_MARTS = Asset(name="published.par_metrics", uri="parmetrics://published/par_metrics")
 

@@ -74,15 +74,76 @@ def advance_dossier_watermarks(window: dict[str, Any], stats: dict[str, dict[str
         )
 
 
+DOCUMENT_SOURCE = "document_db"
+DOCUMENT_TABLES = ("van_ban_di", "van_ban_den", "ho_so_cong_viec", "nhiem_vu")
+
+
+def resolve_document_window(context: dict[str, Any]) -> dict[str, Any]:
+    """The run's window over the four document tables (one window, restarting from the oldest mark)."""
+    dag_run = context["dag_run"]
+    run_type = getattr(dag_run.run_type, "value", dag_run.run_type)
+    marks = [ops.current_watermark(paths(), DOCUMENT_SOURCE, t) for t in DOCUMENT_TABLES]
+    mark = None if None in marks else min(marks)
+    window = window_for_run(
+        run_type=str(run_type) if run_type else None,
+        interval_start=context.get("data_interval_start"),
+        interval_end=context.get("data_interval_end"),
+        high_water_mark=mark,
+        now=reference_now(),
+    )
+    log.info("run_type=%s window=%s", run_type, window.as_dict())
+    return window.as_dict()
+
+
+def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]:
+    from parmetrics.sources.document_db import document_db_url, extract_table, make_engine
+
+    w = Window.from_dict(window)
+    engine = make_engine(document_db_url())
+    try:
+        stats = extract_table(engine, table, w.updated_from, w.updated_to, paths())
+    finally:
+        engine.dispose()
+    return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
+
+
+def advance_document_watermarks(window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str) -> None:
+    w = Window.from_dict(window)
+    for table in DOCUMENT_TABLES:
+        s = stats[table]
+        ops.record_watermark(
+            paths(),
+            DOCUMENT_SOURCE,
+            table,
+            high_water_mark=w.updated_to,
+            rows_landed=int(s.get("rows", 0)),
+            quarantined=int(s.get("quarantined", 0)),
+            batch_id=w.batch_id,
+            run_id=run_id,
+        )
+
+
+def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[dict[str, Any]]:
+    if not outcomes:
+        log.warning("no %s file to process in %s", kind, inbox)
+    for o in outcomes:
+        (log.warning if o["status"] == "quarantined" else log.info)("%s file %s", kind, o)
+    return [{k: v for k, v in o.items() if isinstance(v, (int, float, str, type(None)))} for o in outcomes]
+
+
+def land_finance_inbox(inbox: Path | None = None) -> list[dict[str, Any]]:
+    """Land every claimed (and still unclaimed) finance file: landed, unchanged, superseded or quarantined."""
+    from parmetrics.orchestration.inboxes import finance_inbox
+    from parmetrics.sources.finance_files import land_finance_inbox as land
+
+    inbox = inbox or finance_inbox()
+    return _summarise(land(inbox, paths()), "finance", inbox)
+
+
 def land_reference_inbox(inbox: Path | None = None) -> list[dict[str, Any]]:
     """Land every reference file in the inbox (a snapshot per month; re-landing the same file is a no-op)."""
-    from parmetrics.sources.reference_files import land_reference_file
+    from parmetrics.orchestration.inboxes import reference_inbox
+    from parmetrics.sources.reference_files import land_reference_inbox_files
 
-    inbox = inbox or paths().reference_inbox
-
-    results = []
-    for path in sorted(inbox.glob("*.csv")):
-        results.append(land_reference_file(path, paths()))
-    if not results:
-        log.warning("no reference file in %s", inbox)
-    return [{k: v for k, v in r.items() if isinstance(v, (int, float, str, type(None)))} for r in results]
+    inbox = inbox or reference_inbox()
+    return _summarise(land_reference_inbox_files(inbox, paths()), "reference", inbox)

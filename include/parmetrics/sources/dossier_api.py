@@ -223,9 +223,21 @@ class DossierApiClient:
         return int(page["total"])
 
 
+def _fingerprint(record: Any) -> int:
+    """Identifies a record whose key is missing: everything else about it."""
+    if not isinstance(record, dict):
+        return hash(repr(record))
+    return hash(json.dumps({k: v for k, v in record.items() if k != "MaHoSo"}, sort_keys=True, default=str))
+
+
 @dataclass
 class _Extraction:
-    """One pass over a window: rows streamed to part files, deduplicated by key across pages."""
+    """Passes over a window: rows streamed to part files, deduplicated by key across pages and passes.
+
+    A record that fails to parse is quarantined, but a record can be served broken once and whole the
+    next time (a transient corruption): when a pass quarantined anything, the window is read again and
+    a record that reads whole in any pass lands; only what stays broken is quarantined.
+    """
 
     dataset: str
     writer: BatchWriter
@@ -234,13 +246,41 @@ class _Extraction:
     pages: int = 0
     read: int = 0
     duplicates: int = 0
-    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    passes: int = 0
+    fingerprinting: bool = False
+    pass_keys: set[Any] = field(default_factory=set)
+    pass_quarantine: list[dict[str, Any]] = field(default_factory=list)
+    _fingerprints: set[int] = field(default_factory=set)
     _buffer: list[dict[str, Any] | None] = field(default_factory=list)
     # key -> (version, where): where = ("buffer", index) or ("part", part number)
     _seen: dict[Any, tuple[datetime, tuple[str, int]]] = field(default_factory=dict)
     _superseded: dict[int, set[tuple[Any, datetime]]] = field(default_factory=dict)
     _parts: int = 0
     _buffered: int = 0
+
+    def start_pass(self) -> None:
+        self.passes += 1
+        self.pass_keys = set()
+        self.pass_quarantine = []
+        # From the second pass on, whole records are fingerprinted to resolve keyless broken ones.
+        self.fingerprinting = self.passes > 1
+
+    @property
+    def pass_accounted(self) -> int:
+        return len(self.pass_keys) + len(self.pass_quarantine)
+
+    @property
+    def quarantine(self) -> list[dict[str, Any]]:
+        """The last pass's broken records that no pass read whole."""
+        out = []
+        for entry in self.pass_quarantine:
+            key, fp = entry.get("_key"), entry.get("_fp")
+            if key is not None and key in self._seen:
+                continue
+            if key is None and fp is not None and fp in self._fingerprints:
+                continue
+            out.append({"reason": entry["reason"], "record": entry["record"]})
+        return out
 
     def add_page(self, records: list[Any]) -> None:
         self.pages += 1
@@ -261,14 +301,25 @@ class _Extraction:
         try:
             row = parse(record, batch_id)
         except MalformedRecord as exc:
-            self.quarantine.append({"reason": f"{record_label(record, self.dataset)}: {exc}", "record": record})
+            entry: dict[str, Any] = {"reason": f"{record_label(record, self.dataset)}: {exc}", "record": record}
+            code = record.get("MaHoSo") if isinstance(record, dict) else None
+            if isinstance(code, str) and code.strip():
+                entry["_key"] = code if self.dataset == "dossiers" else (code, record.get("STT"))
+            else:
+                entry["_fp"] = _fingerprint(record)
+            self.pass_quarantine.append(entry)
             return
         key, version = key_of(row), row[version_field]
+        if self.fingerprinting:
+            self._fingerprints.add(_fingerprint(record))
+        in_pass = key in self.pass_keys
+        self.pass_keys.add(key)
         previous = self._seen.get(key)
         if previous is not None:
-            self.duplicates += 1
+            if in_pass:
+                self.duplicates += 1
             old_version, (where, index) = previous
-            if version < old_version:
+            if version <= old_version:
                 return
             if where == "buffer":
                 self._buffer[index] = None
@@ -332,6 +383,20 @@ def _write_quarantine(path: Path, entries: list[dict[str, Any]]) -> None:
     tmp.replace(path)
 
 
+def _record_quarantine(
+    data_paths: Paths, dataset: str, batch_id: str, file: Path, entries: list[dict[str, Any]]
+) -> None:
+    """``ops.quarantine`` rows for the batch (replacing those of an earlier run of the same window)."""
+    from parmetrics import ops
+
+    records = [
+        ops.quarantine_record(SOURCE, dataset, f"{file.name}#{i + 1}", e["reason"], batch_id=batch_id)
+        for i, e in enumerate(entries)
+    ]
+    if records or (data_paths.ops / "quarantine" / f"{SOURCE}__{dataset}" / f"batch={batch_id}").exists():
+        ops.replace_batch_records(data_paths, "quarantine", f"{SOURCE}__{dataset}", batch_id, records)
+
+
 def extract_window(
     conn: ApiConnection,
     dataset: Dataset,
@@ -343,6 +408,7 @@ def extract_window(
     page_limit: int = 1000,
     rows_per_part: int = 100_000,
     client: DossierApiClient | None = None,
+    max_passes: int = 3,
 ) -> dict[str, Any]:
     """Land ``[updated_from, updated_to)`` of one dataset as batch ``<from>_<to>``; returns its stats.
 
@@ -371,16 +437,35 @@ def extract_window(
         for attempt in (1, 2):
             with BatchWriter(dataset_dir, batch_id, schema, window=window) as writer:
                 run = _Extraction(dataset, writer, key, rows_per_part)
-                first_total = None
-                for page in api.iter_pages(path, ts_from, ts_to, page_limit):
-                    first_total = page["total"] if first_total is None else first_total
-                    run.add_page(page["data"])
-                run.finish()
-                fresh_total = api.window_total(path, ts_from, ts_to)
-                # Each distinct record in the window either landed or was quarantined; duplicates
-                # (the same key read twice) are already folded into `landed`.
-                accounted = run.landed + len(run.quarantine)
-                if accounted == fresh_total:
+                first_total = fresh_total = None
+                previous_reasons: list[str] | None = None
+                while True:
+                    run.start_pass()
+                    pass_first_total = None
+                    for page in api.iter_pages(path, ts_from, ts_to, page_limit):
+                        pass_first_total = page["total"] if pass_first_total is None else pass_first_total
+                        run.add_page(page["data"])
+                    first_total = pass_first_total if first_total is None else first_total
+                    fresh_total = api.window_total(path, ts_from, ts_to)
+                    # Each distinct record of the pass either parsed or was quarantined; duplicates
+                    # (the same key read twice) are folded.
+                    if run.pass_accounted != fresh_total:
+                        break
+                    reasons = sorted(e["reason"] for e in run.quarantine)
+                    # Re-read while broken records remain, unless they are broken the same way again
+                    # (then they are broken in the source, not in transit).
+                    if not reasons or reasons == previous_reasons or run.passes >= max_passes:
+                        break
+                    previous_reasons = reasons
+                    log.warning(
+                        "dossier API %s %s: %d broken record(s); reading the window again",
+                        dataset,
+                        batch_id,
+                        len(reasons),
+                    )
+                if run.pass_accounted == fresh_total:
+                    run.finish()
+                    quarantine = run.quarantine
                     stats = {
                         "source": SOURCE,
                         "dataset": dataset,
@@ -388,21 +473,23 @@ def extract_window(
                         "window": window,
                         "rows": run.landed,
                         "read": run.read,
-                        "quarantined": len(run.quarantine),
+                        "quarantined": len(quarantine),
                         "duplicates": run.duplicates,
                         "pages": run.pages,
+                        "passes": run.passes,
                         "api_total": fresh_total,
                         "first_page_total": first_total,
                         "attempts": attempt,
                     }
-                    _write_quarantine(quarantine_file, run.quarantine)
+                    _write_quarantine(quarantine_file, quarantine)
+                    _record_quarantine(data_paths, dataset, batch_id, quarantine_file, quarantine)
                     stats["seconds"] = round(time.monotonic() - started, 3)
                     writer.commit(**{k: v for k, v in stats.items() if k not in ("batch_id", "window")})
                     stats["path"] = str(dataset_dir / f"batch={batch_id}")
                     log.info("landed %s", stats)
                     return stats
                 mismatch = (
-                    f"read {run.read} records ({run.landed} landed, {len(run.quarantine)} quarantined, "
+                    f"read {run.read} records ({len(run.pass_keys)} distinct, {len(run.pass_quarantine)} broken, "
                     f"{run.duplicates} duplicates) but the API now counts {fresh_total}"
                 )
                 log.warning("dossier API window %s %s, attempt %d: %s", dataset, batch_id, attempt, mismatch)

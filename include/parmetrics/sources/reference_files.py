@@ -158,3 +158,75 @@ def land_reference_file(path: Path, data_paths: Paths) -> dict[str, Any]:
         "version": version,
         "path": str(batch_dir(dataset_dir, month)),
     }
+
+
+# ---- Every reference dataset through the inbox (claim → land or quarantine → archive) -------------------
+# The generic file-drop rules (parmetrics.sources.file_drops) with §4's columns. A `_v<N>` re-send
+# replaces only its own month's snapshot; every other month stays as history.
+
+from parmetrics.landing.schemas import PROCEDURES, WEBSITE_LISTINGS  # noqa: E402
+from parmetrics.sources import file_drops as _fd  # noqa: E402
+
+
+def _snapshot_lineage(name: _fd.FileName, file: str) -> dict[str, Any]:
+    return {"_snapshot_month": name.period, "_source_file": file}
+
+
+SPECS: dict[str, _fd.DatasetSpec] = {
+    "don_vi": _fd.DatasetSpec(
+        SOURCE,
+        "don_vi",
+        (
+            _fd.Column("ma_don_vi", _fd.text, required=True),
+            _fd.Column("ten_don_vi", _fd.text),
+            _fd.Column("cap", _fd.one_of(*sorted(UNIT_LEVELS))),
+            _fd.Column("ma_don_vi_cha", _fd.text),
+            _fd.Column("hieu_luc_tu", _fd.iso_date),
+            _fd.Column("hieu_luc_den", _fd.iso_date),
+            _fd.Column("ma_don_vi_ke_thua", _fd.text),
+        ),
+        UNITS,
+        key=("ma_don_vi",),
+        lineage=_snapshot_lineage,
+    ),
+    "thu_tuc_hanh_chinh": _fd.DatasetSpec(
+        SOURCE,
+        "thu_tuc_hanh_chinh",
+        (
+            _fd.Column("ma_tthc", _fd.text, required=True),
+            _fd.Column("ten_tthc", _fd.text),
+            _fd.Column("cap_thuc_hien", _fd.one_of("tinh", "huyen", "xa")),
+            _fd.Column("linh_vuc", _fd.text),
+            _fd.Column("thoi_han_ngay_lam_viec", _fd.non_negative(_fd.vn_int)),
+            _fd.Column("muc_do_dvc", _fd.one_of("toan_trinh", "mot_phan", "khong")),
+            _fd.Column("du_dieu_kien_toan_trinh", _fd.boolean),
+            _fd.Column("co_phi_le_phi", _fd.boolean),
+            _fd.Column("ket_qua_la_giay_to", _fd.boolean),
+            _fd.Column("ngay_qd_cong_bo", _fd.iso_date),
+            _fd.Column("ngay_hieu_luc", _fd.iso_date),
+            _fd.Column("ngay_het_hieu_luc", _fd.iso_date),
+            _fd.Column("ngay_cong_khai_csdl", _fd.iso_date),
+            _fd.Column("day_du_bo_phan", _fd.boolean),
+        ),
+        PROCEDURES,
+        key=("ma_tthc",),
+        lineage=_snapshot_lineage,
+    ),
+    "niem_yet_website": _fd.DatasetSpec(
+        SOURCE,
+        "niem_yet_website",
+        (
+            _fd.Column("ma_don_vi", _fd.text, required=True),
+            _fd.Column("ma_tthc", _fd.text, required=True),
+            _fd.Column("ngay_kiem_tra", _fd.iso_date),
+        ),
+        WEBSITE_LISTINGS,
+        key=("ma_don_vi", "ma_tthc"),
+        lineage=_snapshot_lineage,
+    ),
+}
+
+
+def land_reference_inbox_files(inbox: Path, data_paths: Paths, *, claim: bool = True) -> list[dict[str, Any]]:
+    """Claim, then land or quarantine every reference file in ``inbox``; returns one outcome per file."""
+    return _fd.process_inbox(inbox, data_paths, SPECS, SOURCE, claim=claim)
