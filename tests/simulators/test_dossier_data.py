@@ -8,12 +8,13 @@ from datetime import datetime, time
 from pathlib import Path
 
 from parmetrics.simulators.dossier_data import DossierDataConfig, read_meta, write_dossier_db
-from parmetrics.simulators.province import PROCEDURES_BY_CODE, UNITS_BY_CODE
+from parmetrics.simulators.province import PROCEDURES_BY_CODE, UNITS_BY_CODE, Catalogue
 from parmetrics.sources.dossier_records import DOSSIER_FIELDS, EVENT_FIELDS
 from parmetrics.timestamps import parse_ts
 from parmetrics.workcalendar import add_working_days, is_working_day
 
 END = DossierDataConfig().end
+CATALOGUE_AS_OF = Catalogue(DossierDataConfig().start.date(), END.date())
 TS_FIELDS = ("NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayDongBoDVCQG")
 
 
@@ -100,7 +101,7 @@ def test_due_date_is_acceptance_plus_time_limit_in_working_days(dossiers: list[d
     assert with_due
     for d in with_due:
         accepted, due = parse_ts(d["NgayTiepNhan"]), parse_ts(d["NgayHenTra"])
-        limit = PROCEDURES_BY_CODE[d["MaTTHC"]].time_limit_days
+        limit = CATALOGUE_AS_OF.time_limit(PROCEDURES_BY_CODE[d["MaTTHC"]], accepted.date())
         assert due.date() == add_working_days(accepted.date(), limit), d["MaHoSo"]
     accepted = [d for d in dossiers if d["NgayTiepNhan"] is not None]
     assert 0 < sum(d["NgayHenTra"] is None for d in accepted) < 0.1 * len(accepted)

@@ -28,9 +28,15 @@ from typing import Any
 from parmetrics.simulators.province import (
     PROCEDURES,
     PROVINCE_NAME,
+    REORGANISATION_START,
     UNITS_BY_CODE,
+    Catalogue,
     Procedure,
     Unit,
+    UnitProfile,
+    in_force_on,
+    online_level_on,
+    unit_profiles,
     units_valid_on,
 )
 from parmetrics.timestamps import format_ts
@@ -69,8 +75,15 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INDEX_SQL = "CREATE UNIQUE INDEX dossiers_by_ma_ho_so ON dossiers (ma_ho_so);"
 
 
+PROVINCE_START = datetime(2019, 1, 1)
+
+
 @dataclass(frozen=True)
 class DossierDataConfig:
+    """What to generate. ``n_dossiers`` over ``start``–``end``, or ``dossiers_per_year`` (then the
+    total is that rate times the span in years). The small default keeps other suites fast; the
+    realistic province is :meth:`province` (2019-01-01 → end)."""
+
     seed: int = 766
     n_dossiers: int = 3000
     start: datetime = datetime(2024, 1, 1)
@@ -79,6 +92,19 @@ class DossierDataConfig:
     # Share of dossiers carrying each kind of data defect the marts must survive (METRICS.md §2).
     quirk_rate: float = 0.004
     insert_batch_size: int = 5000
+    dossiers_per_year: int | None = None
+
+    @classmethod
+    def province(
+        cls, seed: int = 766, dossiers_per_year: int = 50_000, end: datetime = datetime(2026, 11, 20), **kw: Any
+    ) -> DossierDataConfig:
+        return cls(seed=seed, start=PROVINCE_START, end=end, dossiers_per_year=dossiers_per_year, **kw)
+
+    @property
+    def total(self) -> int:
+        if self.dossiers_per_year is None:
+            return self.n_dossiers
+        return round(self.dossiers_per_year * (self.end - self.start).total_seconds() / (365.25 * 86400))
 
 
 @dataclass
@@ -113,6 +139,9 @@ class _Story:
     paid_online: int
     components: list[dict[str, Any]]
     vneid: int
+    profile: UnitProfile
+    digital: float
+    sync_share: float
     events: list[_Event] = field(default_factory=list)
     accepted_at: datetime | None = None
     due_at: datetime | None = None
@@ -225,33 +254,97 @@ def _daily_counts(config: DossierDataConfig) -> Iterator[tuple[date, int]]:
         day = first + timedelta(days=i)
         growth = 1.0 + 0.3 * i / max(1, n_days - 1)
         # Weekends and holidays see only online submissions.
-        weights.append(growth * (1.0 if is_working_day(day) else 0.08))
+        weights.append(growth * MONTH_FACTOR[day.month - 1] * (1.0 if is_working_day(day) else 0.08))
+    # The Tết dip: the working days right after the long Tết break are quiet too.
+    for i in range(1, n_days):
+        day = first + timedelta(days=i)
+        if day.month in (1, 2, 3) and is_working_day(day) and _days_off_before(day) >= 4:
+            for k in range(i, min(n_days, i + 10)):
+                weights[k] *= 0.55
     total = sum(weights)
     cumulative = 0.0
     issued = 0
+    n_total = config.total
     for i, w in enumerate(weights):
         cumulative += w
-        target = round(config.n_dossiers * cumulative / total)
+        target = round(n_total * cumulative / total)
         yield first + timedelta(days=i), target - issued
         issued = target
+
+
+# Seasonality by month: a quiet Tết month, a year-end peak.
+MONTH_FACTOR = (0.95, 0.75, 1.0, 1.0, 1.0, 0.95, 0.95, 1.0, 1.0, 1.05, 1.15, 1.3)
+
+
+def _days_off_before(day: date) -> int:
+    n = 0
+    current = day - timedelta(days=1)
+    while not is_working_day(current) and n < 15:
+        n += 1
+        current -= timedelta(days=1)
+    return n
+
+
+def adoption(day: date) -> float:
+    """Digital government adoption, 0 in 2019 rising steadily to 1 at the end of 2026."""
+    return min(1.0, max(0.0, (day - date(2019, 1, 1)).days / 2920))
+
+
+def digitisation(day: date) -> float:
+    """Digitisation and electronic results: marginal before 2022, rising to 1 by 2026 (Decree 45/2020, 766)."""
+    return min(1.0, max(0.0, (day - date(2022, 1, 1)).days / 1460))
+
+
+class _Choosers:
+    """Cumulative-weight tables for the day's procedures and units, rebuilt only when they change."""
+
+    def __init__(self, seed: int) -> None:
+        self.profiles = unit_profiles(seed)
+        self._procedures: dict[tuple[date, bool], tuple[list[Procedure], list[float]]] = {}
+        self._units: dict[tuple[str, bool], tuple[list[Unit], list[float]]] = {}
+
+    def procedures(self, day: date, working: bool) -> tuple[list[Procedure], list[float]]:
+        key = (day, working)
+        if key not in self._procedures:
+            self._procedures.clear()
+            chosen = [
+                p
+                for p in PROCEDURES
+                if (not p.in_catalogue or in_force_on(p, day)) and (working or online_level_on(p, day) != "khong")
+            ]
+            self._procedures[key] = (chosen, list(_accumulate(p.weight for p in chosen)))
+        return self._procedures[key]
+
+    def units(self, level: str, day: date) -> tuple[list[Unit], list[float]]:
+        key = (level, day >= REORGANISATION_START)
+        if key not in self._units:
+            candidates = units_valid_on(day, level)
+            if not candidates:
+                # After the reorganisation district procedures are handled by the new communes.
+                candidates = units_valid_on(day, "xa")
+            self._units[key] = (candidates, list(_accumulate(self.profiles[u.code].size for u in candidates)))
+        return self._units[key]
+
+
+def _accumulate(values: Any) -> Iterator[float]:
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
 
 
 # --- one dossier's life story -------------------------------------------------------------------
 
 
-def _pick_unit(procedure: Procedure, day: date, rng: random.Random) -> Unit:
+def _pick_unit(procedure: Procedure, day: date, rng: random.Random, choosers: _Choosers) -> Unit:
     if procedure.handled_by is not None:
         return UNITS_BY_CODE[procedure.handled_by]
-    level = procedure.level
-    candidates = units_valid_on(day, level)
-    if not candidates:
-        # After the reorganisation district procedures are handled by the new communes.
-        candidates = units_valid_on(day, "xa")
-    return rng.choice(candidates)
+    candidates, cum = choosers.units(procedure.level, day)
+    return rng.choices(candidates, cum_weights=cum)[0]
 
 
 def _components(
-    procedure: Procedure, code: str, channel: int, progress: float, rng: random.Random
+    procedure: Procedure, code: str, channel: int, digital: float, rng: random.Random
 ) -> list[dict[str, Any]]:
     items = []
     for part in procedure.components:
@@ -259,11 +352,11 @@ def _components(
             digitised = 1
             attached = rng.random() < 0.985
         else:
-            digitised = int(rng.random() < 0.5 + 0.35 * progress)
+            digitised = int(rng.random() < 0.08 + 0.82 * digital)
             attached = bool(digitised) and rng.random() < 0.97
         link = f"https://dichvucong.hoabinh.gov.vn/tep/{code}/{part}.pdf" if attached else None
-        reused = int(digitised == 1 and rng.random() < 0.1 + 0.2 * progress)
-        from_store = int(channel == 2 and rng.random() < 0.08 + 0.15 * progress)
+        reused = int(digitised == 1 and rng.random() < 0.02 + 0.3 * digital)
+        from_store = int(channel == 2 and rng.random() < 0.02 + 0.25 * digital)
         items.append(
             {
                 "MaThanhPhanHoSo": f"{procedure.code}.{part}",
@@ -297,37 +390,46 @@ def _submission(day: date, channel: int, rng: random.Random) -> tuple[datetime, 
     return submitted, accepted
 
 
-def _simulate(config: DossierDataConfig, index: int, day: date, code_seq: Counter) -> _Story:
+def _simulate(
+    config: DossierDataConfig,
+    index: int,
+    day: date,
+    code_seq: Counter,
+    choosers: _Choosers,
+    catalogue: Catalogue,
+) -> _Story:
     rng = random.Random(f"{config.seed}/dossier/{index}")
-    span = max(1, (config.end - config.start).days)
-    progress = min(1.0, max(0.0, (day - config.start.date()).days / span))
+    progress = adoption(day)
     working = is_working_day(day)
-    procedures = [p for p in PROCEDURES if working or p.online_level != "khong"]
-    procedure = rng.choices(procedures, weights=[p.weight for p in procedures])[0]
-    unit = _pick_unit(procedure, day, rng)
+    procedures, cum = choosers.procedures(day, working)
+    procedure = rng.choices(procedures, cum_weights=cum)[0]
+    unit = _pick_unit(procedure, day, rng, choosers)
+    profile = choosers.profiles[unit.code]
+    digital = min(1.0, max(0.0, digitisation(day) + profile.digital_habit))
 
-    if procedure.online_level == "khong":
+    level = online_level_on(procedure, day)
+    if level == "khong":
         channel = 1 if rng.random() < 0.93 else 3
     else:
-        online_share = (0.55 if procedure.online_level == "toan_trinh" else 0.3) + 0.3 * progress
+        online_share = (0.12 if level == "toan_trinh" else 0.05) + (0.7 if level == "toan_trinh" else 0.45) * progress
         channel = 2 if (not working or rng.random() < online_share) else (1 if rng.random() < 0.95 else 3)
 
     subject_type = 1 if rng.random() < procedure.citizen_share else 2
-    pool = max(50, int(config.n_dossiers * 0.6))
+    pool = max(50, min(2_000_000, int(config.total * 0.6)))
     applicant = _applicant(config.seed, rng.randrange(pool), subject_type)
 
-    seq_key = (unit.code, day)
-    code_seq[seq_key] += 1
-    code = f"{unit.code}-{day:%y%m%d}-{code_seq[seq_key]:04d}"
+    code_seq[unit.code] += 1  # reset every day by the caller
+    code = f"{unit.code}-{day:%y%m%d}-{code_seq[unit.code]:04d}"
     submitted, accepted = _submission(day, channel, rng)
 
     fees = _fees(procedure, rng)
     to_pay = sum(f["Gia"] for f in fees) > 0
-    if to_pay and channel == 2:
-        paid_online = rng.choices((0, 1, 2), weights=(3, 4.5, 2.5))[0]
+    if to_pay and channel == 2 and rng.random() < 0.1 + 0.85 * progress:
+        paid_online = 1 if rng.random() < 0.35 + 0.4 * progress else 2
     else:
-        paid_online = 2 if to_pay and rng.random() < 0.05 else 0
-    vneid = int(channel == 2 and rng.random() < 0.4 + 0.45 * progress)
+        paid_online = 2 if to_pay and rng.random() < 0.02 + 0.05 * progress else 0
+    # VNeID accounts from mid-2022.
+    vneid = int(channel == 2 and day >= date(2022, 7, 1) and rng.random() < 0.2 + 0.75 * digitisation(day))
 
     story = _Story(
         code=code,
@@ -339,10 +441,13 @@ def _simulate(config: DossierDataConfig, index: int, day: date, code_seq: Counte
         submitted_at=submitted,
         fees=fees,
         paid_online=paid_online,
-        components=_components(procedure, code, channel, progress, rng),
+        components=_components(procedure, code, channel, digital, rng),
         vneid=vneid,
+        profile=profile,
+        digital=digital,
+        sync_share=0.5 + 0.45 * progress,
     )
-    _live(story, accepted, rng, config)
+    _live(story, accepted, rng, config, catalogue)
     if channel == 1 and rng.random() < 0.02:
         story.channel = None  # legacy records without a channel (counted as in person)
     return story
@@ -357,7 +462,9 @@ def _record(story: _Story, status: int, handled_at: datetime, rng: random.Random
     return recorded_at
 
 
-def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: DossierDataConfig) -> None:
+def _live(
+    story: _Story, accepted: datetime | None, rng: random.Random, config: DossierDataConfig, catalogue: Catalogue
+) -> None:
     """Plays the dossier's whole life; `_render` later hides whatever happens after `config.end`."""
     quirk = config.quirk_rate
     story.events.append(_Event(1, story.submitted_at, story.submitted_at, INTAKE_DESK))
@@ -376,7 +483,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
         return
 
     story.accepted_at = accepted
-    limit = story.procedure.time_limit_days
+    limit = catalogue.time_limit(story.procedure, accepted.date())
     due = datetime.combine(add_working_days(accepted.date(), limit), accepted.time())
     story.due_at = due
     story.due_known = rng.random() >= 0.03
@@ -387,7 +494,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
     transfer_days = 0 if rng.random() < 0.85 else 1
     moment = _later_working_time(accepted, rng, transfer_days)
     _record(story, 4, moment, rng, step_deadline=step_due)
-    if rng.random() < 0.85:
+    if rng.random() < story.sync_share:
         story.synced_at = _after(accepted, rng, 60, 2 * 86400 if rng.random() < 0.95 else 30 * 86400)
 
     fate = rng.random()
@@ -401,7 +508,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
             story.finished_at = stopped
             story.finish_visible_at = recorded
         return
-    if fate < 0.04:
+    if fate < 0.03:
         return  # stuck in processing: pending, eventually pending late
 
     # Supplement requests: the applicant's time pushes the finish back by the same amount.
@@ -425,7 +532,10 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
         story.supplements.append(shown)
         moment = received
 
-    klass = rng.choices(("early", "on_time", "late"), weights=(58, 27, 15))[0]
+    late_rate = min(0.6, 0.035 * story.profile.late_factor)
+    klass = rng.choices(
+        ("early", "on_time", "late"), weights=(0.68 * (1 - late_rate), 0.32 * (1 - late_rate), late_rate)
+    )[0]
     if klass == "early":
         finish_day = add_working_days(accepted.date(), rng.randint(0, max(0, limit - 1)))
         finished = _working_time(finish_day, rng, accepted + timedelta(minutes=10))
@@ -446,7 +556,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
             return  # the applicant has not paid yet: stays at status 6
         finished = max(finished, obligation + timedelta(hours=1))
 
-    if klass == "late" and rng.random() < 0.7:
+    if klass == "late" and rng.random() < story.profile.apology_habit:
         if rng.random() < 0.7:
             first_apology = _working_time(previous_working_day(due.date()), rng)
         else:
@@ -462,7 +572,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
     if story.procedure.result_is_document:
         link = (
             f"https://dichvucong.hoabinh.gov.vn/ketqua/{story.code}.pdf"
-            if rng.random() < 0.45 + 0.5 * (story.channel == 2)
+            if rng.random() < 0.05 + 0.9 * story.digital or (story.channel == 2 and rng.random() < 0.5)
             else None
         )
         story.results.append({"MaGiayTo": f"KQ.{story.procedure.code}", "DuongDanTepTinKetQua": link})
@@ -472,7 +582,7 @@ def _live(story: _Story, accepted: datetime | None, rng: random.Random, config: 
         story.finished_at = finished
         story.finish_visible_at = finished + timedelta(minutes=2)
         return
-    if klass == "late" and rng.random() < 0.1:
+    if klass == "late" and rng.random() < 0.1 * story.profile.backdating_habit:
         # Recorded after the due time but dated before it: what PAR.3.backdated looks for.
         claimed = max(due - timedelta(seconds=rng.randint(600, 6 * 3600)), moment + timedelta(minutes=1))
         recorded = max(finished, due + timedelta(minutes=30), story.events[-1].recorded_at + timedelta(seconds=5))
@@ -575,9 +685,12 @@ def _render(story: _Story, end: datetime) -> tuple[dict[str, Any], list[dict[str
 def generate_dossiers(config: DossierDataConfig) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Streams (dossier record, its status events) as the API serves them, in submission order."""
     code_seq: Counter = Counter()
+    choosers = _Choosers(config.seed)
+    catalogue = Catalogue(config.start.date(), config.end.date())
     index = 0
     for day, count in _daily_counts(config):
-        stories = [_simulate(config, index + k, day, code_seq) for k in range(count)]
+        code_seq.clear()
+        stories = [_simulate(config, index + k, day, code_seq, choosers, catalogue) for k in range(count)]
         index += count
         for story in stories:
             yield _render(story, config.end)
