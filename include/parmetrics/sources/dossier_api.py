@@ -516,6 +516,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from", dest="updated_from", default=None, help="ISO local time; omitted = open")
     parser.add_argument("--to", dest="updated_to", default=None, help="ISO local time; omitted = open")
     parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--rows-per-part", type=int, default=100_000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     conn = ApiConnection.from_parts(args.url, None, None, args.token)
@@ -527,6 +528,7 @@ def main(argv: list[str] | None = None) -> None:
         paths(),
         pseudonymisation_key(),
         page_limit=args.limit,
+        rows_per_part=args.rows_per_part,
     )
     print(json.dumps(stats, ensure_ascii=False))
 
