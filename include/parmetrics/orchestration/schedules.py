@@ -34,3 +34,15 @@ def nightly_or_assets(cron: str, assets):
     if event_only():
         return assets
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone=TIMEZONE), assets=assets)
+
+
+def on_any_landing(cron: str):
+    """The build's schedule: any landing asset (dossiers, documents, finance, reference), plus nightly.
+
+    ``AssetAny``: one source landing is enough to rebuild; ``max_active_runs=1`` collapses bursts.
+    """
+    from airflow.sdk import AssetAny
+
+    from parmetrics.orchestration.assets import LANDING_ASSETS
+
+    return nightly_or_assets(cron, AssetAny(*LANDING_ASSETS))
