@@ -33,3 +33,28 @@ def events(default_db: Path) -> list[dict]:
         return [json.loads(p) for (p,) in conn.execute("SELECT payload FROM dossier_events ORDER BY 1")]
     finally:
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def province_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small realistic province: 2019-01-01 → 2026-11-20 at 1,500 dossiers a year (~12,000)."""
+    config = DossierDataConfig.province(seed=7, dossiers_per_year=1500)
+    return write_dossier_db(tmp_path_factory.mktemp("province"), config, workers=1)
+
+
+@pytest.fixture(scope="session")
+def province_dossiers(province_db: Path) -> list[dict]:
+    conn = sqlite3.connect(province_db)
+    try:
+        return [json.loads(p) for (p,) in conn.execute("SELECT payload FROM dossiers ORDER BY 1")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def province_events(province_db: Path) -> list[dict]:
+    conn = sqlite3.connect(province_db)
+    try:
+        return [json.loads(p) for (p,) in conn.execute("SELECT payload FROM dossier_events ORDER BY 1")]
+    finally:
+        conn.close()

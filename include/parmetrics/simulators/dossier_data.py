@@ -18,13 +18,19 @@ import random
 import sqlite3
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from parmetrics.simulators.fastcal import (
+    add_working_days,
+    is_working_day,
+    next_working_day,
+    previous_working_day,
+)
 from parmetrics.simulators.province import (
     PROCEDURES,
     PROVINCE_NAME,
@@ -40,12 +46,6 @@ from parmetrics.simulators.province import (
     units_valid_on,
 )
 from parmetrics.timestamps import format_ts
-from parmetrics.workcalendar import (
-    add_working_days,
-    is_working_day,
-    next_working_day,
-    previous_working_day,
-)
 
 DB_FILENAME = "dossier_api.sqlite"
 
@@ -696,13 +696,89 @@ def generate_dossiers(config: DossierDataConfig) -> Iterator[tuple[dict[str, Any
             yield _render(story, config.end)
 
 
+# A rendered dossier ready for SQLite: (NgayCapNhat, MaHoSo, payload, status, event rows).
+_Rows = tuple[str, str, str, int, list[tuple[str, str, int, str]]]
+_WORKER_STATE: dict[tuple[Any, ...], tuple[_Choosers, Catalogue]] = {}
+
+
+def _day_batches(config: DossierDataConfig, min_dossiers: int = 2000) -> Iterator[list[tuple[date, int, int]]]:
+    """Whole days (day, count, first index) grouped until a batch holds at least `min_dossiers`."""
+    batch: list[tuple[date, int, int]] = []
+    in_batch = index = 0
+    for day, count in _daily_counts(config):
+        batch.append((day, count, index))
+        index += count
+        in_batch += count
+        if in_batch >= min_dossiers:
+            yield batch
+            batch, in_batch = [], 0
+    if batch:
+        yield batch
+
+
+def _render_days(config: DossierDataConfig, days: list[tuple[date, int, int]]) -> list[_Rows]:
+    """Simulates and renders whole days (a unit of work for a worker process); deterministic."""
+    key = (config.seed, config.start, config.end)
+    if key not in _WORKER_STATE:
+        _WORKER_STATE.clear()
+        _WORKER_STATE[key] = (_Choosers(config.seed), Catalogue(config.start.date(), config.end.date()))
+    choosers, catalogue = _WORKER_STATE[key]
+    out: list[_Rows] = []
+    code_seq: Counter = Counter()
+    for day, count, first in days:
+        code_seq.clear()
+        for k in range(count):
+            record, events = _render(_simulate(config, first + k, day, code_seq, choosers, catalogue), config.end)
+            out.append(
+                (
+                    record["NgayCapNhat"],
+                    record["MaHoSo"],
+                    _dumps(record),
+                    record["TrangThaiHoSo"],
+                    [(e["ThoiDiemGhiNhan"], e["MaHoSo"], e["STT"], _dumps(e)) for e in events],
+                )
+            )
+    return out
+
+
+def _rendered(config: DossierDataConfig, workers: int) -> Iterator[list[_Rows]]:
+    """Batches in order; with workers > 1 computed by a process pool, at most 2 × workers ahead."""
+    batches = _day_batches(config)
+    if workers <= 1:
+        for days in batches:
+            yield _render_days(config, days)
+        return
+    import collections
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ctx.Pool(workers) as pool:
+        pending: collections.deque = collections.deque()
+        for days in batches:
+            pending.append(pool.apply_async(_render_days, (config, days)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
 def _dumps(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_dossier_db(out_dir: Path, config: DossierDataConfig | None = None) -> Path:
-    """Generates the dataset into ``<out_dir>/dossier_api.sqlite`` (replaced atomically); returns its path."""
+def write_dossier_db(
+    out_dir: Path,
+    config: DossierDataConfig | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Generates the dataset into ``<out_dir>/dossier_api.sqlite`` (replaced atomically); returns its path.
+
+    Streams in bounded memory; ``workers`` processes simulate whole days in parallel (default: the
+    CPU count, at most 4; the output does not depend on it). ``progress(done, total)`` is called per batch."""
     config = config or DossierDataConfig()
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if config.total >= 20_000 else 1
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / DB_FILENAME
     tmp = out_dir / f".{DB_FILENAME}.tmp-{os.getpid()}"
@@ -723,14 +799,18 @@ def write_dossier_db(out_dir: Path, config: DossierDataConfig | None = None) -> 
             dossier_rows.clear()
             event_rows.clear()
 
-        for record, events in generate_dossiers(config):
-            statuses[record["TrangThaiHoSo"]] += 1
-            dossier_rows.append((record["NgayCapNhat"], record["MaHoSo"], _dumps(record)))
-            for e in events:
-                event_rows.append((e["ThoiDiemGhiNhan"], e["MaHoSo"], e["STT"], _dumps(e)))
-            n_events += len(events)
-            if len(dossier_rows) >= config.insert_batch_size:
-                flush()
+        done = 0
+        for batch in _rendered(config, workers):
+            for updated, code, payload, status, events in batch:
+                statuses[status] += 1
+                dossier_rows.append((updated, code, payload))
+                event_rows.extend(events)
+                n_events += len(events)
+                if len(dossier_rows) >= config.insert_batch_size:
+                    flush()
+            done += len(batch)
+            if progress is not None:
+                progress(done, config.total)
         flush()
         conn.execute(INDEX_SQL)
         meta = {

@@ -183,7 +183,9 @@ def unit_profiles(seed: int) -> dict[str, UnitProfile]:
             digital_habit=rng.uniform(-0.2, 0.2),
             backdating_habit=math.exp(rng.gauss(0, 0.5)),
         )
-    for code in rng.sample(sorted(c for c in profiles if c != PROVINCE_CODE), 3):
+    # Chronically late: one of the busy departments and two districts.
+    chronic = [rng.choice(DEPARTMENT_CODES[:3]), *rng.sample([u.code for u in UNITS if u.level == "huyen"], 2)]
+    for code in chronic:
         profiles[code] = replace(profiles[code], late_factor=rng.uniform(5.0, 7.0), apology_habit=0.3)
     return profiles
 
