@@ -92,20 +92,44 @@ def test_same_seed_same_bytes_another_seed_differs(tmp_path: Path):
     assert a == b and a != c
 
 
-def test_postgres_gets_the_same_rows():
+@pytest.fixture
+def pg_dsn():
+    """A fresh database on the server of ``PARMETRICS_TEST_PG_DSN`` (dropped afterwards)."""
     dsn = os.environ.get("PARMETRICS_TEST_PG_DSN")
     if not dsn:
         if os.environ.get("CI"):
             pytest.fail("PARMETRICS_TEST_PG_DSN must be set in CI")
         pytest.skip("no PostgreSQL: set PARMETRICS_TEST_PG_DSN")
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"sim_docdb_{os.getpid()}"
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield make_conninfo(**{**conninfo_to_dict(dsn), "dbname": name})
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_postgres_gets_the_same_rows(pg_dsn: str):
+    import psycopg
 
     config = DocumentDbConfig(seed=1, start=date(2025, 1, 1), end=datetime(2025, 4, 1), scale=0.2)
-    assert write_document_db(Path("unused"), config, dsn=dsn) == dsn
-    expected = Counter(table for table, _ in generate_document_rows(config))
-    with psycopg.connect(dsn) as conn:
+    assert write_document_db(Path("unused"), config, dsn=pg_dsn) == pg_dsn
+    generated: dict[str, list[dict]] = {t: [] for t in TABLES}
+    for table, row in generate_document_rows(config):
+        generated[table].append(row)
+    with psycopg.connect(pg_dsn) as conn:
         for table in TABLES:
-            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == expected[table]
-        first = conn.execute("SELECT * FROM van_ban_di ORDER BY id LIMIT 1").fetchone()
-        rows = [r for t, r in generate_document_rows(config) if t == "van_ban_di"]
-        assert str(first[4]) == rows[0]["ngay_ban_hanh"] and first[6] is rows[0]["phat_hanh_dien_tu"]
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS[table])} FROM {table} ORDER BY id").fetchall()
+            assert len(rows) == len(generated[table]) > 0
+            as_text = [tuple(None if v is None else str(v) for v in r) for r in rows]
+            expected = [tuple(None if r[c] is None else str(r[c]) for c in COLUMNS[table]) for r in generated[table]]
+            assert as_text == expected, table
+    # Written twice: replaced, not appended.
+    write_document_db(Path("unused"), config, dsn=pg_dsn)
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM nhiem_vu").fetchone()[0] == len(generated["nhiem_vu"])
