@@ -19,6 +19,8 @@
             )
         when {{ rule }}.method = 'zero_is_full'
             then case when {{ numerator }} = 0 then {{ rule }}.max_points else 0.0 end
+        -- Context only (max 0): reported, never scored.
+        when {{ rule }}.method = 'reported' then 0.0
     end
 {%- endmacro %}
 

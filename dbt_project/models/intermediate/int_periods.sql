@@ -1,4 +1,4 @@
--- Every month, quarter and year from the first month with a received dossier up to the period that
+-- Every month, quarter and year from the first month any source reports on up to the period that
 -- contains as_of, with the evaluation instant T of METRICS.md §2: the first instant after a closed
 -- period, as_of for the running one.
 with
@@ -8,8 +8,24 @@ as_of as (
 ),
 
 first_month as (
-    select cast(date_trunc('month', min(received_at)) as date) as first_month_start
-    from {{ ref('stg_dossier_api__dossiers') }}
+    -- The first month any criterion can see: a received dossier, an issued document, a closed work file,
+    -- a task deadline or a finance report.
+    select cast(date_trunc('month', min(first_day)) as date) as first_month_start
+    from (
+        select min(cast(received_at as date)) as first_day from {{ ref('stg_dossier_api__dossiers') }}
+        union all
+        select min(issued_on) as first_day from {{ ref('stg_document_db__outgoing_documents') }}
+        union all
+        select min(closed_on) as first_day from {{ ref('stg_document_db__work_files') }}
+        union all
+        select min(due_on) as first_day from {{ ref('stg_document_db__assigned_tasks') }}
+        union all
+        select min(report_month) as first_day from {{ ref('stg_finance__budget_revenue') }}
+        union all
+        select min(report_month) as first_day from {{ ref('stg_finance__public_investment') }}
+        union all
+        select min(report_month) as first_day from {{ ref('stg_finance__enterprise_registrations') }}
+    ) as source_days
 ),
 
 months as (

@@ -1,11 +1,13 @@
--- One row per (period_grain, period_start, unit_code, criterion_code); contract in MARTS.md.
--- 766.2.1: early + on_time + pending_on_time over dossiers in scope (all five classes; unclassified
--- dossiers are left out of both). A row exists when the unit has an accepted dossier in scope or
--- received in the period, even with a denominator of 0.
+-- One row per (period_grain, period_start, unit_code, criterion_code); contract in MARTS.md. Every
+-- computable criterion of METRICS.md §5–6 from int_criteria_counts, scored by the scoring_rules version
+-- valid at the period's end for the unit's level (a criterion without a rule for a level — e.g. 766.1.x
+-- below the province — has no row there). Not available from these sources, so absent: 766.5.3,
+-- 766.6.1, 766.6.2. Unit rows never carry the province's own code: records coded to the province count
+-- in its roll-up row only, as do records with no unit code.
 with
 
-timeliness as (
-    select * from {{ ref('int_dossier_timeliness') }}
+counts as (
+    select * from {{ ref('int_criteria_counts') }}
 ),
 
 periods as (
@@ -13,7 +15,7 @@ periods as (
 ),
 
 units as (
-    select * from {{ ref('stg_reference__units') }}
+    select * from {{ ref('int_unit_history') }}
 ),
 
 rules as (
@@ -21,59 +23,44 @@ rules as (
 ),
 
 province as (
-    -- The province continues under one code; prefer the row still in force.
-    select
-        unit_code,
+    select distinct
+        province_unit_code as unit_code,
         unit_name
     from units
-    where unit_level = 'province'
-    qualify row_number() over (order by valid_to desc nulls first, unit_code asc) = 1
-),
-
-dossier_counts as (
-    select
-        period_grain,
-        period_start,
-        unit_code,
-        count(*) filter (where timeliness in ('early', 'on_time', 'pending_on_time')) as numerator,
-        count(*) filter (
-            where timeliness in ('early', 'on_time', 'pending_on_time', 'late', 'pending_late')
-        ) as denominator
-    from timeliness
-    group by period_grain, period_start, unit_code
+    where is_the_province
 ),
 
 unit_rows as (
-    -- Dossiers coded to the province itself are part of the province roll-up, not a row of their own;
-    -- dossiers without a unit code count only there too.
     select
-        dossier_counts.period_grain,
-        dossier_counts.period_start,
-        dossier_counts.unit_code,
+        counts.period_grain,
+        counts.period_start,
+        counts.unit_code,
         units.unit_name,
         units.unit_level,
-        dossier_counts.numerator,
-        dossier_counts.denominator
-    from dossier_counts
-    left join units on dossier_counts.unit_code = units.unit_code
+        counts.criterion_code,
+        counts.numerator,
+        counts.denominator
+    from counts
+    left join units on counts.unit_code = units.unit_code
     where
-        dossier_counts.unit_code is not null
-        and dossier_counts.unit_code not in (select province.unit_code from province)
+        not counts.is_province_rollup
+        and counts.unit_code is not null
+        and counts.unit_code not in (select province.unit_code from province)
 ),
 
 province_rows as (
-    -- Count-based criteria roll up by summing numerators and denominators, never by averaging rates.
     select
-        dossier_counts.period_grain,
-        dossier_counts.period_start,
+        counts.period_grain,
+        counts.period_start,
         province.unit_code,
         province.unit_name,
         'province' as unit_level,
-        sum(dossier_counts.numerator) as numerator,
-        sum(dossier_counts.denominator) as denominator
-    from dossier_counts
+        counts.criterion_code,
+        counts.numerator,
+        counts.denominator
+    from counts
     cross join province
-    group by dossier_counts.period_grain, dossier_counts.period_start, province.unit_code, province.unit_name
+    where counts.is_province_rollup
 ),
 
 all_rows as (
@@ -88,7 +75,7 @@ rated as (
         periods.period_end,
         periods.is_period_closed,
         periods.as_of,
-        cast(all_rows.numerator as double) / nullif(all_rows.denominator, 0) as rate
+        all_rows.numerator / nullif(all_rows.denominator, 0) as rate
     from all_rows
     inner join periods
         on
@@ -117,8 +104,8 @@ select
     cast(rated.is_period_closed as boolean) as is_period_closed,
     cast(rated.as_of as timestamp) as as_of
 from rated
--- A unit missing from don_vi has no level; it is scored by the all-levels rule (unit_level null).
+-- A unit missing from don_vi has no level; it is scored by the all-levels rules (unit_level null).
 inner join rules as scoring_rule
     on
-        scoring_rule.criterion_code = '766.2.1'
+        rated.criterion_code = scoring_rule.criterion_code
         and {{ scoring_rule_applies('scoring_rule', 'rated.period_end', 'rated.unit_level') }}

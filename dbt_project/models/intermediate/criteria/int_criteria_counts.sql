@@ -1,0 +1,53 @@
+-- Every computable criterion's numerator and denominator (METRICS.md §5–6), per unit and for the
+-- province roll-up (`is_province_rollup`, unit_code null), before scoring. Grain: one row per
+-- (period_grain, period_start, unit_code, is_province_rollup, criterion_code). Unit rows with a null
+-- unit code (records coded to no unit) count only in the province roll-up.
+select
+    period_grain,
+    period_start,
+    unit_code,
+    is_province_rollup,
+    criterion_code,
+    numerator,
+    denominator
+from {{ ref('int_criteria__dossier_counts') }}
+union all
+select
+    period_grain,
+    period_start,
+    unit_code,
+    is_province_rollup,
+    criterion_code,
+    numerator,
+    denominator
+from {{ ref('int_criteria__procedure_counts') }}
+union all
+select
+    period_grain,
+    period_start,
+    unit_code,
+    is_province_rollup,
+    criterion_code,
+    numerator,
+    denominator
+from {{ ref('int_criteria__document_counts') }}
+union all
+select
+    period_grain,
+    period_start,
+    unit_code,
+    is_province_rollup,
+    criterion_code,
+    numerator,
+    denominator
+from {{ ref('int_criteria__finance_counts') }}
+union all
+select
+    period_grain,
+    period_start,
+    unit_code,
+    is_province_rollup,
+    criterion_code,
+    numerator,
+    denominator
+from {{ ref('int_criteria__listing_counts') }}

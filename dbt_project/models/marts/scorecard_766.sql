@@ -1,0 +1,57 @@
+-- The Decision 766 scorecard per unit and period (METRICS.md §5): group points = sum of the group's
+-- criteria, total = sum of groups, covered_max = max points of the criteria that were computable (points
+-- not null), rank within the level by total / covered_max (ties share a rank). Grain: one row per
+-- (period_grain, period_start, unit_code).
+with
+
+scores as (
+    select * from {{ ref('criteria_scores') }}
+    where criterion_code like '766.%'
+),
+
+summed as (
+    select
+        period_grain,
+        period_start,
+        period_end,
+        is_period_closed,
+        unit_code,
+        unit_name,
+        unit_level,
+        sum(points) filter (where criterion_group = '766.1') as transparency_points,
+        sum(points) filter (where criterion_group = '766.2') as progress_points,
+        sum(points) filter (where criterion_group = '766.3') as online_service_points,
+        sum(points) filter (where criterion_group = '766.4') as online_payment_points,
+        sum(points) filter (where criterion_group = '766.5') as digitisation_points,
+        sum(points) filter (where criterion_group = '766.6') as satisfaction_points,
+        coalesce(sum(points), 0) as total_points,
+        coalesce(sum(max_points) filter (where points is not null), 0) as covered_max_points,
+        max(as_of) as as_of
+    from scores
+    group by all
+)
+
+select
+    cast(period_grain as varchar) as period_grain,
+    cast(period_start as date) as period_start,
+    cast(period_end as date) as period_end,
+    cast(is_period_closed as boolean) as is_period_closed,
+    cast(unit_code as varchar) as unit_code,
+    cast(unit_name as varchar) as unit_name,
+    cast(unit_level as varchar) as unit_level,
+    cast(transparency_points as double) as transparency_points,
+    cast(progress_points as double) as progress_points,
+    cast(online_service_points as double) as online_service_points,
+    cast(online_payment_points as double) as online_payment_points,
+    cast(digitisation_points as double) as digitisation_points,
+    cast(satisfaction_points as double) as satisfaction_points,
+    cast(total_points as double) as total_points,
+    cast(covered_max_points as double) as covered_max_points,
+    cast(
+        rank() over (
+            partition by period_grain, period_start, unit_level
+            order by total_points / nullif(covered_max_points, 0) desc nulls last
+        ) as integer
+    ) as rank_in_level,
+    cast(as_of as timestamp) as as_of
+from summed

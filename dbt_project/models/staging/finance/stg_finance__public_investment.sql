@@ -1,0 +1,31 @@
+-- One batch per reporting period; a corrected re-send (a higher _version) replaces its period's file as
+-- a whole (SOURCES.md §3), so only the newest version of each period is read.
+with
+
+source as (
+    select * from {{ landing_relation('finance', 'giai_ngan_dau_tu_cong') }}
+),
+
+newest_version as (
+    select *
+    from source
+    qualify
+        _version = max(_version) over (partition by _period)
+        and _source_file = max(_source_file) over (partition by _period, _version)
+),
+
+renamed as (
+    select
+        cast(strptime(ky_bao_cao, '%Y-%m') as date) as report_month,
+        cast(ma_don_vi as varchar) as unit_code,
+        cast(ma_du_an as varchar) as project_code,
+        cast(ten_du_an as varchar) as project_name,
+        cast(ke_hoach_von_nam as double) as annual_plan,
+        cast(giai_ngan_luy_ke as double) as disbursed_ytd,
+        cast(_period as varchar) as report_period,
+        cast(_version as integer) as version,
+        cast(_source_file as varchar) as source_file
+    from newest_version
+)
+
+select * from renamed
