@@ -54,6 +54,9 @@ class BatchWriter:
     batch_id: str
     schema: pa.Schema
     window: Mapping[str, Any] = field(default_factory=dict)
+    # Called with (the hidden batch directory, its manifest) before the swap; raising keeps the batch
+    # out of landing (the quality gate's landing suites: a failed suite never becomes visible to dbt).
+    gate: Callable[[Path, dict[str, Any]], None] | None = None
     _tmp: Path | None = None
     _parts: list[Path] = field(default_factory=list)
     _rows: int = 0
@@ -123,6 +126,8 @@ class BatchWriter:
         tmp_manifest = self._tmp / MANIFEST
         tmp_manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
         _fsync_dir(self._tmp)
+        if self.gate is not None:
+            self.gate(self._tmp, manifest)
         final = batch_dir(self.dataset_dir, self.batch_id)
         old = None
         if final.exists():

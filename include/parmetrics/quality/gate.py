@@ -8,9 +8,9 @@ pandas DataFrame pulled from DuckDB with the ephemeral context. A failed suite i
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from parmetrics import ops
-from parmetrics.config import EXPECTATIONS_DIR, Paths
+from parmetrics.config import EXPECTATIONS_DIR, Paths, reference_now
 
 log = logging.getLogger(__name__)
 SAMPLE_ROWS = 5
@@ -68,36 +68,76 @@ def mart_suites() -> list[Path]:
 
 
 @cache
-def _gx():
+def _context(docs_root: Path | None):
+    """A GX context; with ``docs_root``, results and Data Docs are kept as files under it.
+
+    The context itself stays ephemeral (no project file rewritten by concurrent tasks); only its
+    stores are on disk, so every validation adds its result to the Data Docs a person can open at
+    ``<docs_root>/uncommitted/data_docs/local_site/index.html``.
+    """
     # GX is slow to import (~3.5 s) and chatty at INFO; import it only when a gate runs.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        FilesystemStoreBackendDefaults,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    defaults = (
+        FilesystemStoreBackendDefaults(root_directory=str(docs_root))
+        if docs_root
+        else InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    )
+    config = DataContextConfig(
+        store_backend_defaults=defaults,
+        progress_bars=ProgressBarsConfig(globally=False),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
     batch_definition = (
         context.data_sources.add_pandas("frames")
         .add_dataframe_asset("frame")
         .add_batch_definition_whole_dataframe("whole")
     )
-    return gx, context, batch_definition
+    return context, batch_definition
 
 
-def validate_frame(df: pd.DataFrame, suite_def: dict[str, Any]) -> SuiteResult:
-    """Validate one DataFrame against one suite definition."""
-    _, context, batch_definition = _gx()
+def validate_frame(
+    df: pd.DataFrame, suite_def: dict[str, Any], *, docs_root: Path | None = None, run_name: str | None = None
+) -> SuiteResult:
+    """Validate one DataFrame against one suite definition (recorded in Data Docs under ``docs_root``)."""
+    import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.core.run_identifier import RunIdentifier
 
+    context, batch_definition = _context(docs_root)
     name = suite_def["name"]
-    with contextlib.suppress(Exception):
-        context.suites.delete(name)
-    suite = context.suites.add(
-        ExpectationSuite(name=name, expectations=suite_def["expectations"], meta=suite_def.get("meta", {}))
+    # GX stores a dotted name as nested folders; its own copy of the suite gets a flat name.
+    gx_name = name.replace(".", "__")
+    suite = context.suites.add_or_update(
+        ExpectationSuite(name=gx_name, expectations=suite_def["expectations"], meta=suite_def.get("meta", {}))
     )
-    result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
-        suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
-    )
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
+    if docs_root is None:
+        result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
+            suite, result_format=result_format
+        )
+    else:
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=gx_name, data=batch_definition, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=gx_name,
+                validation_definitions=[definition],
+                actions=[],
+                result_format=result_format,
+            )
+        )
+        run = checkpoint.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_name or "adhoc"))
+        result = next(iter(run.run_results.values()))
     failures = []
     for r in result.results:
         if r.success:
@@ -165,22 +205,90 @@ def record_and_raise(paths: Paths, results: list[SuiteResult], *, run_id: str | 
         raise QualityGateError("quality gate failed — " + " | ".join(lines))
 
 
-def run_mart_gate(paths: Paths, *, run_id: str | None = None, database: Path | None = None) -> list[SuiteResult]:
-    """Validate every mart suite against the build file (read-only); raise on any failure."""
+KEEP_VALIDATION_RUNS = 30
+
+
+def build_data_docs(docs_root: Path) -> Path:
+    """Render Data Docs for the validations kept under ``docs_root``; returns the index page.
+
+    Only the newest runs of each suite are kept, so rendering stays quick as the history grows.
+    """
+    validations = docs_root / "uncommitted" / "validations"
+    for suite_dir in validations.glob("*") if validations.exists() else []:
+        # <suite>/<run name>/<run time>/: the run time sorts chronologically.
+        runs = sorted((p for p in suite_dir.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+        for old in runs[:-KEEP_VALIDATION_RUNS]:
+            shutil.rmtree(old, ignore_errors=True)
+    context, _ = _context(docs_root)
+    context.build_data_docs()
+    return docs_root / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def row_count_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Exact row counts of every mart in the build and in the previous publication."""
+    rows = []
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = 'build' and schema_name = 'marts' order by 1"
+    ).fetchall()
+    published = {
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'published' and schema_name = 'marts'"
+        ).fetchall()
+    }
+    for (table,) in tables:
+        new = con.execute(f"select count(*) from build.marts.{table}").fetchone()[0]
+        old = con.execute(f"select count(*) from published.marts.{table}").fetchone()[0] if table in published else None
+        ratio = new / old if old else None
+        rows.append({"table_name": table, "rows": new, "previous_rows": old, "ratio_to_previous": ratio})
+    return pd.DataFrame(rows, columns=["table_name", "rows", "previous_rows", "ratio_to_previous"])
+
+
+def _suite_frame(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any]) -> pd.DataFrame:
+    meta = suite_def["meta"]
+    if meta.get("frame") == "row_counts":
+        return row_count_frame(con)
+    query = meta.get("query") or f"select * from {meta['table']}"
+    now = reference_now().isoformat(sep=" ")
+    return con.execute(query.replace("{reference_now}", f"timestamp '{now}'")).df()
+
+
+def run_mart_gate(
+    paths: Paths, *, run_id: str | None = None, database: Path | None = None, docs: bool = True
+) -> list[SuiteResult]:
+    """Validate every mart suite against the build file (read-only); raise on any failure.
+
+    The build is attached as ``build`` (and is the default catalog) and the current publication, if
+    any, as ``published``, so a suite can compare the two. Suites that need a publication are skipped
+    on the very first one.
+    """
     database = database or paths.build_db
+    docs_root = paths.root.resolve() / "gx" if docs else None
     results = []
-    with duckdb.connect(str(database), read_only=True) as con:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{database}' as build (read_only)")
+        has_published = paths.published_db.exists()
+        if has_published:
+            con.execute(f"attach '{paths.published_db}' as published (read_only)")
+        con.execute("use build")
         for suite_path in mart_suites():
             suite_def = load_suite(suite_path)
-            table = suite_def["meta"]["table"]
-            df = con.sql(f"select * from {table}").df()
-            result = validate_frame(df, suite_def)
-            log.info(
-                "suite %s on %s rows: %s",
-                result.suite,
-                result.rows,
-                "passed" if result.success else "FAILED",
-            )
+            if suite_def["meta"].get("requires_published") and not has_published:
+                continue
+            try:
+                frame = _suite_frame(con, suite_def)
+            except duckdb.Error as exc:
+                # A mart that is missing or changed shape fails its suite instead of crashing the gate.
+                failure = FailedExpectation("query", None, {}, str(exc).splitlines()[0], None)
+                results.append(SuiteResult(suite=suite_def["name"], rows=0, evaluated=1, failures=[failure]))
+                continue
+            result = validate_frame(frame, suite_def, docs_root=docs_root, run_name=run_id)
+            log.info("suite %s on %s rows: %s", result.suite, result.rows, "passed" if result.success else "FAILED")
             results.append(result)
+    finally:
+        con.close()
+    if docs_root is not None:
+        log.info("Data Docs: %s", build_data_docs(docs_root))
     record_and_raise(paths, results, run_id=run_id, stage="marts")
     return results
