@@ -1,6 +1,6 @@
 """Build the criteria marts and publish them: one ``dbt build`` → quality gate → atomic publish.
 
-Scheduled on the landing assets (and nightly as a safety net). Every task that touches the build
+Scheduled on any landing asset (and nightly as a safety net). Every task that touches the build
 DuckDB file runs in the one-slot ``duckdb_writer`` pool, and ``max_active_runs=1`` collapses a burst
 of landing events into consecutive builds that each process everything landed so far. A failed gate
 stops the run before publishing: the last good publication stays in place.
@@ -9,14 +9,14 @@ stops the run before publishing: the last good publication stays in place.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from parmetrics.orchestration import assets, build, schedules
 
 
 @dag(
     dag_id="build_marts",
-    schedule=schedules.nightly_or_assets("30 2 * * *", assets.LANDING_DOSSIER_API),
+    schedule=schedules.nightly_or_assets("30 2 * * *", AssetAny(*assets.LANDING_ASSETS)),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
     catchup=False,
     max_active_runs=1,

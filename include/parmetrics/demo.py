@@ -58,25 +58,49 @@ def demo_secrets(paths: Paths) -> dict[str, str]:
     return values
 
 
-def prepare_sources(paths: Paths, settings: DemoSettings, console: Console) -> Path:
-    """Generate the simulated sources unless the same settings already produced them."""
-    from parmetrics.simulators.dossier_data import DossierDataConfig, read_meta, write_dossier_db
-    from parmetrics.simulators.reference_files import write_don_vi_file
+def prepare_sources(
+    paths: Paths,
+    settings: DemoSettings,
+    console: Console,
+    *,
+    dossiers_per_year: int | None = None,
+    sources: tuple[str, ...] | None = None,
+    workers: int | None = None,
+) -> Path:
+    """Generate the realistic province (2019-01-01 → ``settings.end``) unless the same settings already
+    produced it; drop its reference snapshots and finance reports into the inboxes every time.
 
-    config = DossierDataConfig(seed=settings.seed, n_dossiers=settings.n_dossiers, end=settings.end)
+    Volume: ``dossiers_per_year`` if given, else ``settings.n_dossiers`` dossiers in total over the
+    span (``make run``: see ``simulators.generate.DEMO_DOSSIERS_PER_YEAR``). Returns the dossier database."""
+    from parmetrics.simulators.generate import SOURCES, SimulationPlan, generate_sources
+
+    plan = SimulationPlan(
+        seed=settings.seed,
+        end=settings.end,
+        dossiers_per_year=dossiers_per_year,
+        n_dossiers=None if dossiers_per_year else settings.n_dossiers,
+        workers=workers,
+    )
+    wanted_sources = tuple(sources or SOURCES)
     db = paths.sim / "dossier_api.sqlite"
-    wanted = json.dumps({k: str(v) for k, v in config.__dict__.items()}, sort_keys=True)
     marker = paths.sim / "settings.json"
-    if not (db.exists() and marker.exists() and marker.read_text() == wanted):
-        started = time.monotonic()
-        write_dossier_db(paths.sim, config)
-        marker.write_text(wanted)
-        meta = read_meta(db)
+    databases = tuple(s for s in ("dossiers", "documents") if s in wanted_sources)
+    cached = db.exists() and marker.exists() and marker.read_text() == plan.fingerprint()
+    cached = cached and ("documents" not in databases or (paths.sim / "document_db.sqlite").exists())
+    started = time.monotonic()
+    todo = tuple(s for s in wanted_sources if not (cached and s in databases))
+    if not cached:
+        marker.unlink(missing_ok=True)
+    report = generate_sources(paths, SimulationPlan(**{**plan.__dict__, "sources": todo}), console)
+    if not cached and databases:
+        marker.write_text(plan.fingerprint())
+    if "dossiers" in report:
+        d = report["dossiers"]
         console.print(
-            f"generated {meta['dossiers']} dossiers and {meta['dossier_events']} events "
-            f"in {time.monotonic() - started:.1f} s"
+            f"generated {d['dossiers']} dossiers and {d['events']} events in {d['seconds']:.1f} s "
+            f"({d['dossiers_per_s']} dossiers/s)"
         )
-    write_don_vi_file(paths.reference_inbox, month=settings.end.strftime("%Y%m"))
+    console.print(f"sources ready in {time.monotonic() - started:.1f} s ({', '.join(todo)} written)")
     return db
 
 
@@ -139,32 +163,32 @@ def pipeline_env(paths: Paths, settings: DemoSettings, secret: dict[str, str], a
 
 
 def run_pipeline(api, console: Console, timeout: float) -> dict:
-    """Trigger reference and dossier ingestion; wait for the build they cause to publish."""
+    """Trigger reference and dossier ingestion; wait for the build their landing causes to publish."""
 
-    def run_and_wait(dag_id: str) -> dict:
+    def run_and_wait(dag_id: str) -> str:
         run_id = api.trigger(dag_id)
         console.print(f"triggered {dag_id} ({run_id})")
         run = api.wait_for_run(dag_id, run_id, timeout)
         if run["state"] != "success":
             raise RuntimeError(f"{dag_id} run {run_id} {run['state']}: failed tasks {api.failed_tasks(dag_id, run_id)}")
-        return run
+        return run_id
 
     run_and_wait("ingest_reference")
-    before = {r["dag_run_id"] for r in api.dag_runs("build_marts")}
-    run_and_wait("ingest_dossiers")
-    console.print("waiting for the asset-triggered build_marts run …")
+    dossier_run = run_and_wait("ingest_dossiers")
+    console.print("waiting for the build_marts run that the dossier landing triggered …")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        new = [r for r in api.dag_runs("build_marts") if r["dag_run_id"] not in before]
-        if new:
-            run = api.wait_for_run("build_marts", new[-1]["dag_run_id"], deadline - time.monotonic())
+        # The run the dossier batch's asset event created (a reference-triggered build may run too).
+        created = api.runs_created_by("ingest_dossiers", dossier_run, "build_marts")
+        if created:
+            run = api.wait_for_run("build_marts", created[-1], deadline - time.monotonic())
             if run["state"] != "success":
                 failed = api.failed_tasks("build_marts", run["dag_run_id"])
                 raise RuntimeError(f"build_marts run {run['dag_run_id']} failed: tasks {failed}")
             console.print(f"build_marts {run['dag_run_id']} ({run['run_type']}) published")
             return run
         time.sleep(2)
-    raise TimeoutError("no build_marts run was triggered by the landing asset")
+    raise TimeoutError("no build_marts run was triggered by the dossier landing asset")
 
 
 def run_demo(paths: Paths, settings: DemoSettings, console: Console | None = None) -> int:

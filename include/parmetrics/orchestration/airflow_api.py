@@ -85,6 +85,17 @@ class AirflowApi:
             raise AirflowApiError(f"asset {asset_uri} is not known to Airflow")
         return self.request("POST", "/assets/events", json={"asset_id": match[0]["id"], "extra": extra or {}})
 
+    def runs_created_by(self, source_dag_id: str, source_run_id: str, dag_id: str) -> list[str]:
+        """Runs of ``dag_id`` that asset events emitted by a given run created (asset scheduling)."""
+        events = self.request(
+            "GET",
+            "/assets/events",
+            params={"source_dag_id": source_dag_id, "source_run_id": source_run_id, "limit": 100},
+        )["asset_events"]
+        return sorted(
+            {r["run_id"] for e in events for r in e.get("created_dagruns", []) if r.get("dag_id") == dag_id}
+        )
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float, poll: float = 2.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
