@@ -1,11 +1,20 @@
--- The province row is the sum of its units' rows plus the dossiers that no unit row carries (coded to
--- the province itself or to no unit). Count-based criteria only; procedure-based ones count distinct
--- procedures province-wide and do not add up.
+-- For count-based criteria the province row is the sum of its units' rows plus the records that no unit
+-- row carries (coded to the province itself or to no unit). Procedure-based criteria (766.1.1–766.1.3,
+-- 766.3.1, 766.3.2, 766.4.1, 766.4.2, 766.5.6) count distinct procedures province-wide and do not add up;
+-- PAR.8.revenue ratios exist for the province only.
 with
 
 scores as (
     select * from {{ ref('criteria_scores') }}
-    where criterion_code = '766.2.1'
+    where criterion_code not in (
+            '766.1.1', '766.1.2', '766.1.3', '766.3.1', '766.3.2', '766.4.1', '766.4.2', '766.5.6',
+            'PAR.8.enterprise_revenue_share', 'PAR.8.revenue_vs_estimate'
+        )
+),
+
+province as (
+    select * from scores
+    where unit_level = 'province'
 ),
 
 unit_sums as (
@@ -20,30 +29,35 @@ unit_sums as (
     group by period_grain, period_start, criterion_code
 ),
 
-province as (
-    select * from scores
-    where unit_level = 'province'
-),
-
 uncarried as (
-    -- Dossiers of the pool whose unit has no row of its own.
+    -- Unit-level counts that no unit row carries: no unit code, the province's own code, or a criterion
+    -- scored for the province only (766.1.4) or not for the unit's level.
     select
-        timeliness.period_grain,
-        timeliness.period_start,
-        count(*) filter (where timeliness.timeliness in ('early', 'on_time', 'pending_on_time')) as numerator,
-        count(*) filter (
-            where timeliness.timeliness in ('early', 'on_time', 'pending_on_time', 'late', 'pending_late')
-        ) as denominator
-    from {{ ref('int_dossier_timeliness') }} as timeliness
+        counts.period_grain,
+        counts.period_start,
+        counts.criterion_code,
+        sum(counts.numerator) as numerator,
+        sum(counts.denominator) as denominator
+    from {{ ref('int_criteria_counts') }} as counts
     where
-        timeliness.unit_code is null
-        or timeliness.unit_code in (select province.unit_code from province)
-    group by timeliness.period_grain, timeliness.period_start
+        not counts.is_province_rollup
+        and not exists (
+            select 1
+            from scores
+            where
+                scores.unit_code = counts.unit_code
+                and scores.unit_level is distinct from 'province'
+                and scores.period_grain = counts.period_grain
+                and scores.period_start = counts.period_start
+                and scores.criterion_code = counts.criterion_code
+        )
+    group by counts.period_grain, counts.period_start, counts.criterion_code
 )
 
 select
     province.period_grain,
     province.period_start,
+    province.criterion_code,
     province.numerator,
     province.denominator,
     unit_sums.numerator as unit_numerator,
@@ -58,6 +72,7 @@ left join uncarried
     on
         province.period_grain = uncarried.period_grain
         and province.period_start = uncarried.period_start
+        and province.criterion_code = uncarried.criterion_code
 where
     province.numerator != coalesce(unit_sums.numerator, 0) + coalesce(uncarried.numerator, 0)
     or province.denominator != coalesce(unit_sums.denominator, 0) + coalesce(uncarried.denominator, 0)

@@ -22,7 +22,7 @@ renamed as (
         cast(du_toan_nam as double) as annual_estimate,
         cast(thuc_hien_luy_ke as double) as actual_ytd,
         cast(_period as varchar) as report_period,
-        cast(_version as integer) as version,
+        cast(_version as integer) as file_version,
         cast(_source_file as varchar) as source_file
     from newest_version
 )

@@ -23,7 +23,7 @@ renamed as (
         cast(so_du_an_moi as bigint) as new_investment_projects,
         cast(von_dau_tu_dang_ky as double) as registered_investment_bn,
         cast(_period as varchar) as report_period,
-        cast(_version as integer) as version,
+        cast(_version as integer) as file_version,
         cast(_source_file as varchar) as source_file
     from newest_version
 )

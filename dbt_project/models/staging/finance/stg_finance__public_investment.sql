@@ -23,7 +23,7 @@ renamed as (
         cast(ke_hoach_von_nam as double) as annual_plan,
         cast(giai_ngan_luy_ke as double) as disbursed_ytd,
         cast(_period as varchar) as report_period,
-        cast(_version as integer) as version,
+        cast(_version as integer) as file_version,
         cast(_source_file as varchar) as source_file
     from newest_version
 )
