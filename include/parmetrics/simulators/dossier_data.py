@@ -12,6 +12,7 @@ each record's exact JSON payload is stored pre-serialised and keyed in the API's
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import random
@@ -45,9 +46,10 @@ from parmetrics.simulators.province import (
     unit_profiles,
     units_valid_on,
 )
-from parmetrics.timestamps import format_ts
 
 DB_FILENAME = "dossier_api.sqlite"
+# Bumped whenever the same config would generate different data (cached demo sources are rebuilt).
+GENERATOR_VERSION = "province-2"
 
 DAY_START = time(7, 30)
 DAY_END = time(17, 0)
@@ -156,6 +158,14 @@ class _Story:
     synced_at: datetime | None = None
 
 
+def format_ts(value: datetime | None) -> str | None:
+    """``yyyyMMddHHmmss`` (same as ``parmetrics.timestamps.format_ts``, ~3x faster: the hot loop)."""
+    if value is None:
+        return None
+    iso = value.isoformat()
+    return iso[0:4] + iso[5:7] + iso[8:10] + iso[11:13] + iso[14:16] + iso[17:19]
+
+
 # --- time helpers -------------------------------------------------------------------------------
 
 
@@ -211,11 +221,14 @@ def _ascii_fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
+_OLD_COMMUNES = [u for u in UNITS_BY_CODE.values() if u.level == "xa" and u.valid_to is not None]
+
+
 @lru_cache(maxsize=65536)
 def _applicant(seed: int, index: int, subject_type: int) -> dict[str, Any]:
     """The applicant behind pool slot `index`: the same person every time the slot is drawn."""
     rng = random.Random(f"{seed}/applicant/{subject_type}/{index}")
-    local = rng.choice([u for u in UNITS_BY_CODE.values() if u.level == "xa" and u.valid_to is not None])
+    local = rng.choice(_OLD_COMMUNES)
     district = UNITS_BY_CODE[local.parent].name.removeprefix("UBND ")
     address = f"{rng.choice(HAMLETS)}, {local.name.removeprefix('UBND ')}, {district}, tỉnh {PROVINCE_NAME}"
     male = rng.randrange(2)
@@ -300,13 +313,17 @@ class _Choosers:
 
     def __init__(self, seed: int) -> None:
         self.profiles = unit_profiles(seed)
-        self._procedures: dict[tuple[date, bool], tuple[list[Procedure], list[float]]] = {}
+        self._procedures: dict[tuple[int, bool], tuple[list[Procedure], list[float]]] = {}
         self._units: dict[tuple[str, bool], tuple[list[Unit], list[float]]] = {}
 
+    _CHANGES = sorted({d for p in PROCEDURES for d in (p.effective_on, p.expires_on, p.changed_on) if d is not None})
+
     def procedures(self, day: date, working: bool) -> tuple[list[Procedure], list[float]]:
-        key = (day, working)
+        # The day's procedures only change on an effective, expiry or change date.
+        key = (bisect.bisect_right(self._CHANGES, day), working)
         if key not in self._procedures:
-            self._procedures.clear()
+            if len(self._procedures) > 64:
+                self._procedures.clear()
             chosen = [
                 p
                 for p in PROCEDURES

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -217,7 +218,12 @@ def _deterministic_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time into `modified`
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2020-01-01T00:00:00Z\g<2>", data
+                )
+            dst.writestr(fixed, data)
     return out.getvalue()
 
 
