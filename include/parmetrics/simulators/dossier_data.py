@@ -7,6 +7,15 @@ source shows only what was recorded before it. Every dossier draws from its own 
 
 The SQLite file is both what the API simulator serves and the ground truth the tests compare with:
 each record's exact JSON payload is stored pre-serialised and keyed in the API's keyset order.
+
+Realism (the province of :mod:`.province`, from 2019-01-01 with :meth:`DossierDataConfig.province`):
+volume by unit size with a Tết dip and a year-end peak; in-person intake only in office hours on
+working days, online submissions at any time; due = acceptance + the time limit of the catalogue
+snapshot in force at acceptance (3 % of dossiers without ``NgayHenTra``); per-unit lateness (three
+chronically late units), apology and backdating habits; supplement requests (some twice); online
+share, online payment and portal sync rising with :func:`adoption`, digitisation, e-results and VNeID
+with :func:`digitisation` (after 2022); districts and old communes receive nothing after 2025-06-30.
+Generation streams whole days, optionally in worker processes, in bounded memory.
 """
 
 from __future__ import annotations
@@ -858,11 +867,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DossierDataConfig.seed)
     parser.add_argument("--n-dossiers", type=int, default=DossierDataConfig.n_dossiers)
     parser.add_argument("--end", default=None, help="ISO local time; nothing is recorded at or after it")
+    parser.add_argument("--dossiers-per-year", type=int, default=None, help="the 2019→end province at this rate")
+    parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
-    config = DossierDataConfig(seed=args.seed, n_dossiers=args.n_dossiers)
-    if args.end:
-        config = DossierDataConfig(seed=args.seed, n_dossiers=args.n_dossiers, end=datetime.fromisoformat(args.end))
-    path = write_dossier_db(args.out, config)
+    end = datetime.fromisoformat(args.end) if args.end else DossierDataConfig.end
+    if args.dossiers_per_year:
+        config = DossierDataConfig.province(args.seed, args.dossiers_per_year, end)
+    else:
+        config = DossierDataConfig(seed=args.seed, n_dossiers=args.n_dossiers, end=end)
+    path = write_dossier_db(args.out, config, workers=args.workers)
     meta = read_meta(path)
     print(f"{path}: {meta['dossiers']} dossiers, {meta['dossier_events']} events, statuses {meta['statuses']}")
 
