@@ -55,7 +55,6 @@ MIXES: dict[str, tuple[FaultKnobs, float, int]] = {
     "duplicates_across_pages": (FaultKnobs(duplicate_rate=0.3, seed=5), 0.0, 200),
     "records_updated_mid_read": (FaultKnobs(mutate_rate=0.3, seed=6, mutate_at=MUTATE_AT), 0.0, 200),
     "malformed_in_transit": (FaultKnobs(malformed_rate=0.0004, seed=7), 0.0, 500),
-    "errors_drops_duplicates": (FaultKnobs(error_rate=0.1, drop_rate=0.05, duplicate_rate=0.2, seed=8), 0.0, 300),
     "mutations_malformed_latency": (
         FaultKnobs(mutate_rate=0.2, malformed_rate=0.0003, latency_s=0.002, seed=9, mutate_at=MUTATE_AT),
         0.0,

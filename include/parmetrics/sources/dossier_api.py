@@ -252,8 +252,9 @@ class _Extraction:
     pass_quarantine: list[dict[str, Any]] = field(default_factory=list)
     _fingerprints: set[int] = field(default_factory=set)
     _buffer: list[dict[str, Any] | None] = field(default_factory=list)
-    # key -> (version, where): where = ("buffer", index) or ("part", part number)
-    _seen: dict[Any, tuple[datetime, tuple[str, int]]] = field(default_factory=dict)
+    # key -> (version, where): where >= 0 is a flushed part's number, where < 0 the buffer index -(i + 1).
+    # Compact on purpose: one entry per distinct record of the window (1M dossiers ~ 150 MB).
+    _seen: dict[Any, tuple[datetime, int]] = field(default_factory=dict)
     _superseded: dict[int, set[tuple[Any, datetime]]] = field(default_factory=dict)
     _parts: int = 0
     _buffered: int = 0
@@ -318,15 +319,15 @@ class _Extraction:
         if previous is not None:
             if in_pass:
                 self.duplicates += 1
-            old_version, (where, index) = previous
+            old_version, where = previous
             if version <= old_version:
                 return
-            if where == "buffer":
-                self._buffer[index] = None
+            if where < 0:
+                self._buffer[-where - 1] = None
                 self._buffered -= 1
             else:
-                self._superseded.setdefault(index, set()).add((key, old_version))
-        self._seen[key] = (version, ("buffer", len(self._buffer)))
+                self._superseded.setdefault(where, set()).add((key, old_version))
+        self._seen[key] = (version, -len(self._buffer) - 1)
         self._buffer.append(row)
         self._buffered += 1
 
@@ -341,7 +342,7 @@ class _Extraction:
         self._parts += 1
         for row in rows:
             key = row["MaHoSo"] if self.dataset == "dossiers" else (row["MaHoSo"], row["STT"])
-            self._seen[key] = (self._seen[key][0], ("part", part))
+            self._seen[key] = (self._seen[key][0], part)
 
     def finish(self) -> None:
         self._flush()
@@ -406,7 +407,7 @@ def extract_window(
     key: bytes,
     *,
     page_limit: int = 1000,
-    rows_per_part: int = 100_000,
+    rows_per_part: int = 25_000,
     client: DossierApiClient | None = None,
     max_passes: int = 3,
 ) -> dict[str, Any]:
@@ -516,7 +517,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from", dest="updated_from", default=None, help="ISO local time; omitted = open")
     parser.add_argument("--to", dest="updated_to", default=None, help="ISO local time; omitted = open")
     parser.add_argument("--limit", type=int, default=1000)
-    parser.add_argument("--rows-per-part", type=int, default=100_000)
+    parser.add_argument("--rows-per-part", type=int, default=25_000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     conn = ApiConnection.from_parts(args.url, None, None, args.token)
