@@ -74,5 +74,8 @@ left join uncarried
         and province.period_start = uncarried.period_start
         and province.criterion_code = uncarried.criterion_code
 where
-    province.numerator != coalesce(unit_sums.numerator, 0) + coalesce(uncarried.numerator, 0)
-    or province.denominator != coalesce(unit_sums.denominator, 0) + coalesce(uncarried.denominator, 0)
+    -- Amounts (PAR.6, PAR.8) are doubles summed in different orders: compare within a relative 1e-9.
+    abs(province.numerator - (coalesce(unit_sums.numerator, 0) + coalesce(uncarried.numerator, 0)))
+    > 1e-9 * greatest(1, abs(province.numerator))
+    or abs(province.denominator - (coalesce(unit_sums.denominator, 0) + coalesce(uncarried.denominator, 0)))
+    > 1e-9 * greatest(1, abs(province.denominator))
