@@ -809,19 +809,33 @@ def write_dossier_db(
     final = out_dir / DB_FILENAME
     tmp = out_dir / f".{DB_FILENAME}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
+    # Rows are first appended to a staging file in generation order, then copied into the keyed
+    # tables sorted by key: a sequential B-tree build gives dense pages (half the size of inserting
+    # out of order) and needs no random I/O, whatever the volume.
+    staging = out_dir / f".{DB_FILENAME}.staging-{os.getpid()}"
+    staging.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp)
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-131072")  # 128 MiB: bounds the sort's memory
+        # WITHOUT ROWID rows bigger than ~1/4 page spill to overflow pages (4 KiB per dossier at the
+        # default page size): 16 KiB pages keep the ~1.2 KB payloads inline (less than half the file).
+        conn.execute("PRAGMA page_size=16384")
         conn.executescript(SCHEMA_SQL)
+        conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+        conn.execute("PRAGMA staging.journal_mode=OFF")
+        conn.execute("PRAGMA staging.synchronous=OFF")
+        conn.execute("CREATE TABLE staging.dossiers (ngay_cap_nhat TEXT, ma_ho_so TEXT, payload TEXT)")
+        conn.execute("CREATE TABLE staging.dossier_events (t TEXT, ma_ho_so TEXT, stt INTEGER, payload TEXT)")
         statuses: Counter = Counter()
         n_events = 0
         dossier_rows: list[tuple[str, str, str]] = []
         event_rows: list[tuple[str, str, int, str]] = []
 
         def flush() -> None:
-            conn.executemany("INSERT INTO dossiers VALUES (?, ?, ?)", dossier_rows)
-            conn.executemany("INSERT INTO dossier_events VALUES (?, ?, ?, ?)", event_rows)
+            conn.executemany("INSERT INTO staging.dossiers VALUES (?, ?, ?)", dossier_rows)
+            conn.executemany("INSERT INTO staging.dossier_events VALUES (?, ?, ?, ?)", event_rows)
             dossier_rows.clear()
             event_rows.clear()
 
@@ -838,6 +852,12 @@ def write_dossier_db(
             if progress is not None:
                 progress(done, config.total)
         flush()
+        conn.commit()
+        conn.execute("INSERT INTO dossiers SELECT * FROM staging.dossiers ORDER BY 1, 2")
+        conn.execute("INSERT INTO dossier_events SELECT * FROM staging.dossier_events ORDER BY 1, 2, 3")
+        conn.commit()
+        conn.execute("DETACH DATABASE staging")
+        staging.unlink(missing_ok=True)
         conn.execute(INDEX_SQL)
         meta = {
             "config": json.dumps(asdict(config), default=str, sort_keys=True),
@@ -849,6 +869,7 @@ def write_dossier_db(
         conn.commit()
     finally:
         conn.close()
+        staging.unlink(missing_ok=True)
     os.replace(tmp, final)
     return final
 
