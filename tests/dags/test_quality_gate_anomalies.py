@@ -1,0 +1,281 @@
+"""Eight anomalies injected at the source, run through the DAGs (landing → build → gate → publish).
+
+Each scenario starts from a copy of one good baseline (a published file built from a simulated
+source) and a copy of that source, injects one anomaly, runs the DAGs with ``dag.test()`` and checks
+that the gate blocked the right stage with a message naming the expectation: a landing anomaly never
+reaches the marts (its batch is never swapped in, so a build equals one without it); a mart anomaly
+leaves the published file's checksum unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parmetrics import ops
+from parmetrics.config import Paths
+from parmetrics.landing.writer import committed_batches
+from parmetrics.publish import file_sha256
+from tests.dags.conftest import KEY, TOKEN, load_dag
+
+pytestmark = pytest.mark.airflow
+CLOCK = "2026-11-20T06:00:00"
+# The next incremental window after the baseline (its high-water mark is 05:55, the margin 15 min).
+CHANGED_AT = "20261120054500"
+
+
+def set_env(mp: pytest.MonkeyPatch, paths: Paths, port: int, clock: str = CLOCK) -> None:
+    conn = {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http", "password": TOKEN}
+    mp.setenv("AIRFLOW_CONN_DOSSIER_API", json.dumps(conn))
+    mp.setenv("PARMETRICS_DATA_DIR", str(paths.root))
+    mp.setenv("PARMETRICS_CLOCK", clock)
+    mp.setenv("PARMETRICS_PSEUDONYM_KEY", KEY)
+    mp.setenv("AIRFLOW_VAR_FINANCE_INBOX", str(paths.inbox / "finance"))
+    mp.setenv("AIRFLOW_VAR_REFERENCE_INBOX", str(paths.reference_inbox))
+
+
+def run(dag_id: str):
+    return load_dag(dag_id).test()
+
+
+def criteria(paths: Paths) -> list[tuple]:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        return con.execute("select * from marts.criteria_scores order by all").fetchall()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory, source_db, airflow_db):
+    """A good publication: reference and dossiers landed, built, gated, published."""
+    from parmetrics.simulators.dossier_api import serve_in_thread
+    from parmetrics.simulators.reference_files import write_don_vi_file
+
+    root = tmp_path_factory.mktemp("baseline")
+    paths = Paths(root / "data")
+    source = root / "dossier_api.sqlite"
+    shutil.copy(source_db, source)
+    write_don_vi_file(paths.reference_inbox, month="202611")
+    with pytest.MonkeyPatch.context() as mp, serve_in_thread(source, TOKEN) as server:
+        set_env(mp, paths, server.port)
+        for dag_id in ("ingest_reference", "ingest_dossiers", "build_marts"):
+            assert run(dag_id).state == "success", dag_id
+    return paths, source
+
+
+@pytest.fixture
+def scenario(baseline, tmp_path, monkeypatch):
+    """A private copy of the baseline and its source; yields (paths, source db, serve)."""
+    from parmetrics.simulators.dossier_api import serve_in_thread
+
+    base_paths, base_source = baseline
+    paths = Paths(tmp_path / "data")
+    shutil.copytree(base_paths.root, paths.root, symlinks=True)
+    source = tmp_path / "dossier_api.sqlite"
+    shutil.copy(base_source, source)
+    with serve_in_thread(source, TOKEN) as server:
+        set_env(monkeypatch, paths, server.port)
+        yield paths, source
+
+
+def change_dossiers(source: Path, where: str, change) -> int:
+    """Rewrite matching dossiers in the source as if the office changed them at CHANGED_AT."""
+    con = sqlite3.connect(source)
+    rows = con.execute(f"select ma_ho_so, payload from dossiers where {where}").fetchall()
+    for code, payload in rows:
+        record = change(json.loads(payload))
+        record["NgayCapNhat"] = CHANGED_AT
+        con.execute("delete from dossiers where ma_ho_so = ?", [code])
+        con.execute(
+            "insert into dossiers (ngay_cap_nhat, ma_ho_so, payload) values (?, ?, ?)",
+            [CHANGED_AT, code, json.dumps(record, ensure_ascii=False)],
+        )
+    con.commit()
+    con.close()
+    return len(rows)
+
+
+def failed(paths: Paths) -> set[tuple[str, str]]:
+    return {(r["suite"], r["expectation"]) for r in ops.read_records(paths, "quality_results") if not r["success"]}
+
+
+def assert_landing_blocked(paths, dag_run, task_id, suite, expectation, capfd):
+    assert dag_run.state == "failed"
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states[task_id] == "failed", states
+    assert (suite, expectation) in failed(paths)
+    assert f"suite {suite}: {expectation}" in capfd.readouterr().out + capfd.readouterr().err
+
+
+ACCEPTED = "json_extract(payload, '$.NgayTiepNhan') is not null"
+
+
+# ---------------------------------------------------------------- landing anomalies
+
+
+def test_due_before_received_in_five_percent_is_blocked_at_landing(scenario, capfd):
+    paths, source = scenario
+    before = criteria(paths)
+    dossiers = paths.dataset_landing("dossier_api", "dossiers")
+    landed_before = [b.name for b in committed_batches(dossiers)]
+
+    def due_before_received(r):
+        r["NgayHenTra"] = "20190101000000"
+        return r
+
+    # 5% of the accepted dossiers, plus 95 unchanged ones touched in the same window.
+    assert change_dossiers(source, f"{ACCEPTED} and rowid % 20 = 0", due_before_received) > 5
+    change_dossiers(source, f"{ACCEPTED} and rowid % 20 between 1 and 3", lambda r: r)
+    dag_run = run("ingest_dossiers")
+    assert_landing_blocked(
+        paths, dag_run, "extract_dossiers", "landing.dossier_api.dossiers", "expect_column_values_to_be_in_set", capfd
+    )
+    assert [b.name for b in committed_batches(dossiers)] == landed_before, "the bad batch never landed"
+    # Nothing of it reaches the marts: a build now equals the baseline's publication.
+    assert run("build_marts").state == "success"
+    assert criteria(paths) == before
+
+
+def test_unknown_unit_code_is_blocked_at_landing(scenario, capfd):
+    paths, source = scenario
+
+    def unknown_unit(r):
+        r["MaDonVi"] = "H99.99"
+        return r
+
+    assert change_dossiers(source, f"{ACCEPTED} and rowid = (select min(rowid) from dossiers)", unknown_unit)
+    dag_run = run("ingest_dossiers")
+    assert_landing_blocked(
+        paths, dag_run, "extract_dossiers", "landing.dossier_api.dossiers", "expect_column_values_to_be_in_set", capfd
+    )
+
+
+def test_one_dossier_id_with_two_conflicting_records_is_blocked_at_landing(scenario, capfd):
+    paths, source = scenario
+
+    def moved_to_another_unit(r):
+        # The same dossier number now claims another (known) receiving unit: two records disagree.
+        r["MaDonVi"] = "H30" if r["MaDonVi"] != "H30" else "H30.01"
+        return r
+
+    assert change_dossiers(source, "rowid = (select max(rowid) from dossiers)", moved_to_another_unit) == 1
+    dag_run = run("ingest_dossiers")
+    assert_landing_blocked(
+        paths, dag_run, "extract_dossiers", "landing.dossier_api.dossiers", "expect_column_values_to_be_in_set", capfd
+    )
+    assert ("landing.dossier_api.dossiers", "expect_column_values_to_be_in_set") in failed(paths)
+    samples = [r for r in ops.read_records(paths, "quality_results") if not r["success"]]
+    assert any(r["column"] == "unit_consistent" for r in samples)
+
+
+def test_a_month_of_revenue_ninety_percent_below_the_previous_is_blocked_at_landing(scenario, capfd):
+    from parmetrics.simulators.finance_files import render_finance_csv, rows_for, write_finance_file
+    from parmetrics.simulators.reference_files import write_atomic
+
+    paths, _ = scenario
+    inbox = paths.inbox / "finance"
+    for period in ("202608", "202609"):
+        write_finance_file(inbox, "thu_ngan_sach", period, "csv")
+    assert run("ingest_finance").state == "success"
+    landed = [b.name for b in committed_batches(paths.dataset_landing("finance", "thu_ngan_sach"))]
+    assert landed == ["batch=202608", "batch=202609"]
+    # October's export: each sector's year-to-date total grew by 5% of September's monthly revenue.
+    aug, sept = (
+        {r["ma_khu_vuc"]: r["thuc_hien_luy_ke"] for r in rows_for("thu_ngan_sach", p)} for p in ("202608", "202609")
+    )
+    october = rows_for("thu_ngan_sach", "202610")
+    for row in october:
+        code = row["ma_khu_vuc"]
+        row["thuc_hien_luy_ke"] = round(sept[code] + 0.05 * (sept[code] - aug[code]), 2)
+    write_atomic(inbox, "thu_ngan_sach_202610.csv", render_finance_csv("thu_ngan_sach", october))
+    dag_run = run("ingest_finance")
+    assert_landing_blocked(
+        paths,
+        dag_run,
+        "land_finance_files",
+        "landing.finance.thu_ngan_sach.month_on_month",
+        "expect_column_values_to_be_between",
+        capfd,
+    )
+    assert [b.name for b in committed_batches(paths.dataset_landing("finance", "thu_ngan_sach"))] == landed
+
+
+# ---------------------------------------------------------------- mart anomalies
+
+
+def assert_mart_blocked(paths, dag_run, published_before, suite, expectation, capfd):
+    assert dag_run.state == "failed"
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states["quality_gate"] == "failed", states
+    assert states["publish"] == "upstream_failed"
+    assert file_sha256(paths.published_db) == published_before
+    assert (suite, expectation) in failed(paths)
+    assert f"suite {suite}: {expectation}" in capfd.readouterr().out + capfd.readouterr().err
+
+
+def corrupt_build_after_dbt(monkeypatch, paths: Paths, statement: str) -> None:
+    """A defect in the transformation (the only way a mart rate > 1 or a vanished unit arises)."""
+    from parmetrics.orchestration import build
+
+    real = build.dbt_build
+
+    def dbt_build_with_defect(run_id: str) -> dict:
+        result = real(run_id)
+        with duckdb.connect(str(paths.build_db)) as con:
+            con.execute(statement)
+        return result
+
+    monkeypatch.setattr(build, "dbt_build", dbt_build_with_defect)
+
+
+def test_a_mart_rate_above_one_blocks_publication(scenario, monkeypatch, capfd):
+    paths, _ = scenario
+    before = file_sha256(paths.published_db)
+    corrupt_build_after_dbt(
+        monkeypatch,
+        paths,
+        "update marts.criteria_scores set rate = 1.4 where criterion_code = '766.2.1' and denominator > 0",
+    )
+    dag_run = run("build_marts")
+    assert_mart_blocked(paths, dag_run, before, "marts.criteria_scores", "expect_column_values_to_be_between", capfd)
+
+
+def test_a_unit_with_records_missing_from_a_mart_blocks_publication(scenario, monkeypatch, capfd):
+    paths, _ = scenario
+    before = file_sha256(paths.published_db)
+    corrupt_build_after_dbt(
+        monkeypatch,
+        paths,
+        "delete from marts.criteria_scores where unit_code = (select min(unit_code) from marts.criteria_scores "
+        "where unit_level = 'department')",
+    )
+    dag_run = run("build_marts")
+    assert_mart_blocked(
+        paths, dag_run, before, "marts.criteria_scores.units_present", "expect_table_row_count_to_equal", capfd
+    )
+
+
+def test_a_seventy_percent_drop_in_rows_blocks_publication(scenario, capfd):
+    paths, source = scenario
+    before = file_sha256(paths.published_db)
+    # The source comes back from an old backup holding 30% of its dossiers; the window is re-read.
+    con = sqlite3.connect(source)
+    con.execute("delete from dossiers where rowid % 10 >= 3")
+    con.commit()
+    con.close()
+    shutil.rmtree(paths.ops / "source_watermarks")
+    assert run("ingest_dossiers").state == "success"
+    dag_run = run("build_marts")
+    assert_mart_blocked(paths, dag_run, before, "marts.row_counts", "expect_column_values_to_be_between", capfd)
+
+
+def test_stale_sources_block_publication(scenario, monkeypatch, capfd):
+    paths, _ = scenario
+    before = file_sha256(paths.published_db)
+    # Five days on, nothing new has arrived from any source: the marts would be published as current.
+    monkeypatch.setenv("PARMETRICS_CLOCK", "2026-11-25T06:00:00")
+    dag_run = run("build_marts")
+    assert_mart_blocked(paths, dag_run, before, "marts.freshness", "expect_column_values_to_be_between", capfd)
