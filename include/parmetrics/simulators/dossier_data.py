@@ -818,7 +818,8 @@ def write_dossier_db(
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("PRAGMA cache_size=-131072")  # 128 MiB: bounds the sort's memory
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+        conn.execute("PRAGMA soft_heap_limit=268435456")  # SQLite frees cache to stay near 256 MiB
         # WITHOUT ROWID rows bigger than ~1/4 page spill to overflow pages (4 KiB per dossier at the
         # default page size): 16 KiB pages keep the ~1.2 KB payloads inline (less than half the file).
         conn.execute("PRAGMA page_size=16384")
