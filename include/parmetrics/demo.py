@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,11 +26,13 @@ from pathlib import Path
 from rich.console import Console
 
 from parmetrics.config import Paths
+from parmetrics.orchestration.external import external_systems
 from parmetrics.orchestration.standalone import Standalone
 from parmetrics.report import print_on_time
 
 log = logging.getLogger(__name__)
-DAG_IDS = {"ingest_reference", "ingest_dossiers", "build_marts"}
+DAG_IDS = {"ingest_reference", "ingest_finance", "ingest_documents", "ingest_dossiers", "build_marts"}
+FILE_DAGS = ("ingest_reference", "ingest_finance")
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def reset_watermarks(paths: Paths) -> None:
     shutil.rmtree(paths.ops / "source_watermarks", ignore_errors=True)
 
 
-def pipeline_env(paths: Paths, settings: DemoSettings, secret: dict[str, str], api_port: int) -> dict[str, str]:
+def pipeline_env(paths: Paths, settings: DemoSettings, secret: dict[str, str], api_port: int | None) -> dict[str, str]:
     conn = {
         "conn_type": "http",
         "host": "127.0.0.1",
@@ -159,26 +162,54 @@ def pipeline_env(paths: Paths, settings: DemoSettings, secret: dict[str, str], a
         "PARMETRICS_PSEUDONYM_KEY": secret["pseudonym_key"],
         "PARMETRICS_SCHEDULE_MODE": "event-only",
         "AIRFLOW_CONN_DOSSIER_API": json.dumps(conn),
+        "AIRFLOW_CONN_DOCUMENT_DB": f"sqlite:///{paths.sim / 'document_db.sqlite'}",
     }
 
 
-def run_pipeline(api, console: Console, timeout: float) -> dict:
-    """Trigger reference and dossier ingestion; wait for the build their landing causes to publish."""
+def wait_for_file_ingestion(api, paths: Paths, console: Console, timeout: float) -> None:
+    """Wait until the inbox watchers have claimed every dropped file and their runs have finished."""
+    from parmetrics.orchestration.inboxes import finance_inbox, reference_inbox
 
-    def run_and_wait(dag_id: str) -> str:
-        run_id = api.trigger(dag_id)
-        console.print(f"triggered {dag_id} ({run_id})")
-        run = api.wait_for_run(dag_id, run_id, timeout)
-        if run["state"] != "success":
-            raise RuntimeError(f"{dag_id} run {run_id} {run['state']}: failed tasks {api.failed_tasks(dag_id, run_id)}")
-        return run_id
+    deadline = time.monotonic() + timeout
+    console.print("waiting for the inbox watchers to land the reference and finance files …")
+    while time.monotonic() < deadline:
+        pending = [
+            f
+            for inbox in (finance_inbox(), reference_inbox())
+            if inbox.exists()
+            for f in [*inbox.glob("*.*"), *(inbox / ".processing").glob("*")]
+            if f.is_file()
+        ]
+        runs = [r for dag_id in FILE_DAGS for r in api.dag_runs(dag_id)]
+        active = [r for r in runs if r["state"] not in ("success", "failed")]
+        if not pending and not active:
+            failed = [f"{r['dag_id']} {r['dag_run_id']}" for r in runs if r["state"] == "failed"]
+            if failed:
+                raise RuntimeError(f"file ingestion failed: {failed}")
+            console.print(f"file ingestion done ({len(runs)} run(s))")
+            return
+        time.sleep(3)
+    raise TimeoutError("the inbox watchers did not finish landing the dropped files")
 
-    run_and_wait("ingest_reference")
-    dossier_run = run_and_wait("ingest_dossiers")
+
+def run_and_wait(api, dag_id: str, console: Console, timeout: float) -> str:
+    run_id = api.trigger(dag_id)
+    console.print(f"triggered {dag_id} ({run_id})")
+    run = api.wait_for_run(dag_id, run_id, timeout)
+    if run["state"] != "success":
+        raise RuntimeError(f"{dag_id} run {run_id} {run['state']}: failed tasks {api.failed_tasks(dag_id, run_id)}")
+    return run_id
+
+
+def run_pipeline(api, paths: Paths, console: Console, timeout: float) -> dict:
+    """Land every source, then wait for the build that the dossier landing (the last one) triggers."""
+    wait_for_file_ingestion(api, paths, console, timeout)
+    run_and_wait(api, "ingest_documents", console, timeout)
+    dossier_run = run_and_wait(api, "ingest_dossiers", console, timeout)
     console.print("waiting for the build_marts run that the dossier landing triggered …")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        # The run the dossier batch's asset event created (a reference-triggered build may run too).
+        # Earlier landings trigger builds too; the one this event created sees everything landed.
         created = api.runs_created_by("ingest_dossiers", dossier_run, "build_marts")
         if created:
             run = api.wait_for_run("build_marts", created[-1], deadline - time.monotonic())
@@ -192,21 +223,41 @@ def run_pipeline(api, console: Console, timeout: float) -> dict:
 
 
 def run_demo(paths: Paths, settings: DemoSettings, console: Console | None = None) -> int:
+    """Run the pipeline once through Airflow standalone. Sources set in the environment (see
+    ``orchestration/external.py``) are used as they are; only the others are simulated."""
     console = console or Console()
     started = time.monotonic()
+    ext = external_systems()
+    paths = Paths(ext.data_dir) if ext.data_dir else paths
+    for line in ext.describe():
+        console.print(line)
+    real = {
+        "dossiers": ext.dossier_api,
+        "documents": ext.document_db,
+        "reference": ext.finance_inbox,
+        "finance": ext.finance_inbox,
+    }
+    simulated = tuple(name for name, value in real.items() if not value)
     secret = demo_secrets(paths)
-    db = prepare_sources(paths, settings, console)
-    reset_watermarks(paths)
+    db = prepare_sources(paths, settings, console, sources=simulated) if simulated else None
+    if not ext.any:
+        # The simulated sources are frozen: re-extracting the same windows must publish the same rows.
+        reset_watermarks(paths)
     workdir = paths.root / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    with simulator(db, secret["dossier_api_token"], workdir) as port:
-        console.print(f"dossier API simulator on http://127.0.0.1:{port}")
-        airflow = Standalone(paths.root / "airflow", pipeline_env(paths, settings, secret, port))
+    serving = simulator(db, secret["dossier_api_token"], workdir) if db and not ext.dossier_api else nullcontext()
+    with serving as port:
+        env = pipeline_env(paths, settings, secret, port)
+        if ext.any:
+            # Real systems: the wall clock and nightly schedules, and their settings win.
+            env.pop("PARMETRICS_CLOCK")
+        env.update(ext.env())
+        airflow = Standalone(paths.root / "airflow", env)
         console.print(f"starting Airflow standalone (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
         airflow.start()
         try:
             api = airflow.wait_ready(DAG_IDS, timeout=settings.timeout)
-            run_pipeline(api, console, settings.timeout)
+            run_pipeline(api, paths, console, settings.timeout)
             rows = print_on_time(paths.published_db, console)
             if settings.keep_running:
                 console.print(

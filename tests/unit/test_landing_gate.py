@@ -108,7 +108,7 @@ def test_a_bad_dossier_batch_is_kept_out_and_the_previous_batch_stays(landed_uni
 
 def test_rows_that_do_not_reconcile_with_the_source_total_are_refused(landed_units):
     with pytest.raises(QualityGateError, match=r"dossier_api\.dossiers\.reconciliation"):
-        land(landed_units, "dossier_api", "dossiers", "b3", DOSSIERS, [dossier(1)], api_total=2, quarantined=0)
+        land(landed_units, "dossier_api", "dossiers", "b3", DOSSIERS, [dossier(1)], api_total=3, quarantined=1)
 
 
 def revenue(period: str, ytd: float, version: int = 0) -> list[dict]:

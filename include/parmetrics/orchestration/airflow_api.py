@@ -92,9 +92,7 @@ class AirflowApi:
             "/assets/events",
             params={"source_dag_id": source_dag_id, "source_run_id": source_run_id, "limit": 100},
         )["asset_events"]
-        return sorted(
-            {r["run_id"] for e in events for r in e.get("created_dagruns", []) if r.get("dag_id") == dag_id}
-        )
+        return sorted({r["run_id"] for e in events for r in e.get("created_dagruns", []) if r.get("dag_id") == dag_id})
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float, poll: float = 2.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

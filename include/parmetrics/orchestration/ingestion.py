@@ -128,6 +128,12 @@ def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[d
         log.warning("no %s file to process in %s", kind, inbox)
     for o in outcomes:
         (log.warning if o["status"] == "quarantined" else log.info)("%s file %s", kind, o)
+    gate_failures = [f"{o['file']}: {o['gate_failure']}" for o in outcomes if o.get("gate_failure")]
+    if gate_failures:
+        from parmetrics.quality.gate import QualityGateError
+
+        # The other files have landed; this run fails so the failure is seen and no event is emitted.
+        raise QualityGateError(" | ".join(gate_failures))
     return [{k: v for k, v in o.items() if isinstance(v, (int, float, str, type(None)))} for o in outcomes]
 
 

@@ -31,6 +31,7 @@ from parmetrics import ops
 from parmetrics.config import Paths, paths
 from parmetrics.landing.schemas import ASSIGNED_TASKS, INCOMING_DOCUMENTS, OUTGOING_DOCUMENTS, WORK_FILES
 from parmetrics.landing.writer import BatchWriter
+from parmetrics.quality.landing_gate import landing_gate
 from parmetrics.timestamps import format_ts
 
 log = logging.getLogger(__name__)
@@ -302,7 +303,8 @@ def extract_table(
     window = {"updated_from": format_ts(updated_from), "updated_to": format_ts(updated_to)}
     started = time.monotonic()
     run = TableExtraction(table)
-    with BatchWriter(data_paths.dataset_landing(SOURCE, table), batch_id, schema, window=window) as writer:
+    gate = landing_gate(data_paths, SOURCE, table)
+    with BatchWriter(data_paths.dataset_landing(SOURCE, table), batch_id, schema, window=window, gate=gate) as writer:
         for n, chunk in enumerate(iter_chunks(engine, table, updated_from, updated_to, chunk_rows)):
             good = []
             for raw in chunk:

@@ -29,6 +29,7 @@ from parmetrics.config import Paths
 from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS
 from parmetrics.landing.writer import BatchWriter
 from parmetrics.privacy import pseudonymise_dossier
+from parmetrics.quality.landing_gate import landing_gate
 from parmetrics.sources.dossier_records import MalformedRecord, dossier_row, event_row, record_label
 from parmetrics.timestamps import format_ts
 
@@ -436,7 +437,8 @@ def extract_window(
     try:
         mismatch = ""
         for attempt in (1, 2):
-            with BatchWriter(dataset_dir, batch_id, schema, window=window) as writer:
+            gate = landing_gate(data_paths, SOURCE, dataset)
+            with BatchWriter(dataset_dir, batch_id, schema, window=window, gate=gate) as writer:
                 run = _Extraction(dataset, writer, key, rows_per_part)
                 first_total = fresh_total = None
                 previous_reasons: list[str] | None = None

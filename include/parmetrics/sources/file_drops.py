@@ -35,6 +35,8 @@ import pyarrow as pa
 from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.landing.writer import BatchWriter, batch_dir, file_sha256, read_manifest
+from parmetrics.quality.gate import QualityGateError
+from parmetrics.quality.landing_gate import landing_gate
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +346,8 @@ def land_file(path: Path, data_paths: Paths, spec: DatasetSpec, name: FileName) 
         if landed_version > name.version:
             return {**base, "status": "superseded", "rows": 0, "reason": f"v{landed_version} already landed"}
     rows = parse_rows(path, name, spec)
-    with BatchWriter(dataset_dir, name.period, spec.schema, window={"period": name.period}) as writer:
+    gate = landing_gate(data_paths, spec.source, spec.dataset)
+    with BatchWriter(dataset_dir, name.period, spec.schema, window={"period": name.period}, gate=gate) as writer:
         writer.write_rows(rows)
         writer.commit(source_file=path.name, source_version=name.version, source_sha256=digest)
     return {**base, "status": "landed", "rows": len(rows)}
@@ -363,6 +366,10 @@ def process_file(path: Path, data_paths: Paths, specs: dict[str, DatasetSpec], s
         outcome = land_file(path, data_paths, spec, name)
     except FileRejected as exc:
         return quarantine_file(path, data_paths, source, dataset, str(exc))
+    except QualityGateError as exc:
+        # The file honours the contract but its data fails a landing suite: it is kept aside like a
+        # refused file, and the task fails once every other file has been handled.
+        return {**quarantine_file(path, data_paths, source, dataset, str(exc)), "gate_failure": str(exc)}
     _move(path, data_paths.root / "archive" / source)
     log.info("%s: %s", path.name, outcome)
     return outcome

@@ -18,6 +18,7 @@ from typing import Any
 from parmetrics.config import Paths
 from parmetrics.landing.schemas import UNITS
 from parmetrics.landing.writer import BatchWriter, batch_dir, read_manifest
+from parmetrics.quality.landing_gate import landing_gate
 
 SOURCE = "reference"
 FILE_NAME = re.compile(r"^(?P<dataset>[a-z_]+?)_(?P<month>\d{6})(?:_v(?P<version>\d+))?\.csv$")
@@ -147,7 +148,8 @@ def land_reference_file(path: Path, data_paths: Paths) -> dict[str, Any]:
         if landed_version > version:
             return {"dataset": dataset, "batch_id": month, "skipped": True, "rows": 0, "version": version}
     rows = parse_don_vi(path, month)
-    with BatchWriter(dataset_dir, month, UNITS, window={"snapshot_month": month}) as writer:
+    gate = landing_gate(data_paths, SOURCE, dataset)
+    with BatchWriter(dataset_dir, month, UNITS, window={"snapshot_month": month}, gate=gate) as writer:
         writer.write_rows(rows)
         writer.commit(source_file=path.name, source_version=version)
     return {
