@@ -27,14 +27,17 @@ inner join sums
         and scorecard.period_start = sums.period_start
         and scorecard.unit_code = sums.unit_code
 where
-    scorecard.progress_points is distinct from sums.progress_points
-    or scorecard.digitisation_points is distinct from sums.digitisation_points
-    or abs(scorecard.total_points - sums.total_points) > 1e-9
-    or abs(scorecard.covered_max_points - sums.covered_max_points) > 1e-9
+    -- Sums of doubles: equal within a tolerance, and null exactly when the other is null.
+    (scorecard.progress_points is null) != (sums.progress_points is null)
+    or abs(scorecard.progress_points - sums.progress_points) > 1e-5
+    or (scorecard.digitisation_points is null) != (sums.digitisation_points is null)
+    or abs(scorecard.digitisation_points - sums.digitisation_points) > 1e-5
+    or abs(scorecard.total_points - sums.total_points) > 1e-5
+    or abs(scorecard.covered_max_points - sums.covered_max_points) > 1e-5
     or abs(
         scorecard.total_points
         - coalesce(scorecard.transparency_points, 0) - coalesce(scorecard.progress_points, 0)
         - coalesce(scorecard.online_service_points, 0) - coalesce(scorecard.online_payment_points, 0)
         - coalesce(scorecard.digitisation_points, 0) - coalesce(scorecard.satisfaction_points, 0)
-    ) > 1e-9
+    ) > 1e-5
     or scorecard.total_points > scorecard.covered_max_points + 1e-9

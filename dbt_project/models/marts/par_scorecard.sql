@@ -15,26 +15,35 @@ summed as (
         unit_code,
         unit_name,
         unit_level,
-        coalesce(sum(points), 0) as points,
+        round(coalesce(sum(points), 0), 6) as points,
         coalesce(sum(max_points) filter (where points is not null), 0) as covered_max_points,
         max(as_of) as as_of,
-        sum(points) filter (where criterion_code = 'PAR.3.ontime') as par_3_ontime_points,
-        sum(points) filter (where criterion_code = 'PAR.3.apology') as par_3_apology_points,
-        sum(points) filter (where criterion_code = 'PAR.3.online_payment') as par_3_online_payment_points,
-        sum(points) filter (where criterion_code = 'PAR.3.online_dossiers') as par_3_online_dossiers_points,
-        sum(points) filter (where criterion_code = 'PAR.3.digitisation') as par_3_digitisation_points,
-        sum(points) filter (where criterion_code = 'PAR.3.components_attached') as par_3_components_attached_points,
-        sum(points) filter (where criterion_code = 'PAR.3.backdated') as par_3_backdated_points,
-        sum(points) filter (where criterion_code = 'PAR.3.expired_listed') as par_3_expired_listed_points,
-        sum(points) filter (where criterion_code = 'PAR.7.e_documents') as par_7_e_documents_points,
-        sum(points) filter (where criterion_code = 'PAR.7.national_axis') as par_7_national_axis_points,
-        sum(points) filter (where criterion_code = 'PAR.7.work_files_online') as par_7_work_files_online_points,
-        sum(points) filter (where criterion_code = 'PAR.1.tasks_on_time') as par_1_tasks_on_time_points,
-        sum(points) filter (where criterion_code = 'PAR.6.disbursement') as par_6_disbursement_points,
-        sum(points) filter (where criterion_code = 'PAR.8.enterprise_revenue_share')
+        round(sum(points) filter (where criterion_code = 'PAR.3.ontime'), 6) as par_3_ontime_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.apology'), 6) as par_3_apology_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.online_payment'), 6) as par_3_online_payment_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.online_dossiers'), 6) as par_3_online_dossiers_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.digitisation'), 6) as par_3_digitisation_points,
+        round(
+            sum(points) filter (where criterion_code = 'PAR.3.components_attached'),
+            6
+        ) as par_3_components_attached_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.backdated'), 6) as par_3_backdated_points,
+        round(sum(points) filter (where criterion_code = 'PAR.3.expired_listed'), 6) as par_3_expired_listed_points,
+        round(sum(points) filter (where criterion_code = 'PAR.7.e_documents'), 6) as par_7_e_documents_points,
+        round(sum(points) filter (where criterion_code = 'PAR.7.national_axis'), 6) as par_7_national_axis_points,
+        round(
+            sum(points) filter (where criterion_code = 'PAR.7.work_files_online'),
+            6
+        ) as par_7_work_files_online_points,
+        round(sum(points) filter (where criterion_code = 'PAR.1.tasks_on_time'), 6) as par_1_tasks_on_time_points,
+        round(sum(points) filter (where criterion_code = 'PAR.6.disbursement'), 6) as par_6_disbursement_points,
+        round(sum(points) filter (where criterion_code = 'PAR.8.enterprise_revenue_share'), 6)
             as par_8_enterprise_revenue_share_points,
-        sum(points) filter (where criterion_code = 'PAR.8.revenue_vs_estimate') as par_8_revenue_vs_estimate_points,
-        sum(points) filter (where criterion_code = 'PAR.8.new_enterprises') as par_8_new_enterprises_points
+        round(
+            sum(points) filter (where criterion_code = 'PAR.8.revenue_vs_estimate'),
+            6
+        ) as par_8_revenue_vs_estimate_points,
+        round(sum(points) filter (where criterion_code = 'PAR.8.new_enterprises'), 6) as par_8_new_enterprises_points
     from scores
     group by all
 )

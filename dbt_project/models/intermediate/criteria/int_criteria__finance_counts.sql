@@ -33,8 +33,14 @@ revenue_rows as (
         null as unit_code,
         true as is_province_rollup,
         'PAR.8.enterprise_revenue_share' as criterion_code,
-        coalesce(sum(actual_ytd) filter (where sector_code in ('DNNN_TW', 'DNNN_DP', 'FDI', 'NQD')), 0) as numerator,
-        coalesce(sum(actual_ytd) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0) as denominator
+        round(
+            coalesce(sum(actual_ytd) filter (where sector_code in ('DNNN_TW', 'DNNN_DP', 'FDI', 'NQD')), 0),
+            6
+        ) as numerator,
+        round(
+            coalesce(sum(actual_ytd) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0),
+            6
+        ) as denominator
     from revenue
     group by all
 
@@ -45,8 +51,14 @@ revenue_rows as (
         null as unit_code,
         true as is_province_rollup,
         'PAR.8.revenue_vs_estimate' as criterion_code,
-        coalesce(sum(actual_ytd) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0) as numerator,
-        coalesce(sum(annual_estimate) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0) as denominator
+        round(
+            coalesce(sum(actual_ytd) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0),
+            6
+        ) as numerator,
+        round(
+            coalesce(sum(annual_estimate) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0),
+            6
+        ) as denominator
     from revenue
     group by all
 ),
@@ -57,8 +69,8 @@ investment_rows as (
         unit_code,
         grouping(unit_code) = 1 as is_province_rollup,
         'PAR.6.disbursement' as criterion_code,
-        coalesce(sum(disbursed_ytd), 0) as numerator,
-        coalesce(sum(annual_plan), 0) as denominator
+        round(coalesce(sum(disbursed_ytd), 0), 6) as numerator,
+        round(coalesce(sum(annual_plan), 0), 6) as denominator
     from investment
     group by grouping sets ((date_trunc('year', report_month), unit_code), (date_trunc('year', report_month)))
 ),
@@ -71,8 +83,8 @@ enterprise_rows as (
         this_year.unit_code,
         grouping(this_year.unit_code) = 1 as is_province_rollup,
         'PAR.8.new_enterprises' as criterion_code,
-        coalesce(sum(this_year.new_enterprises), 0) as numerator,
-        coalesce(sum(last_year.new_enterprises), 0) as denominator
+        round(coalesce(sum(this_year.new_enterprises), 0), 6) as numerator,
+        round(coalesce(sum(last_year.new_enterprises), 0), 6) as denominator
     from enterprises as this_year
     left join enterprises as last_year
         on
