@@ -28,7 +28,7 @@ DataDir = Annotated[Path | None, typer.Option(help="data directory (default: $PA
 def demo(
     data_dir: DataDir = None,
     seed: int = 766,
-    dossiers: Annotated[int, typer.Option(help="dossiers to simulate")] = 3000,
+    dossiers: Annotated[int | None, typer.Option(help="dossiers to simulate, 2019 → end (default 40,000)")] = None,
     end: Annotated[str, typer.Option(help="the simulated source's 'today' (ISO)")] = "2026-11-20",
     keep_running: Annotated[bool, typer.Option(help="leave Airflow up afterwards (make up)")] = False,
 ) -> None:
@@ -36,7 +36,12 @@ def demo(
     from parmetrics.demo import DemoSettings, run_demo
 
     logging.basicConfig(level=logging.WARNING)
-    settings = DemoSettings(seed=seed, n_dossiers=dossiers, end=datetime.fromisoformat(end), keep_running=keep_running)
+    settings = DemoSettings(
+        **({"n_dossiers": dossiers} if dossiers else {}),
+        seed=seed,
+        end=datetime.fromisoformat(end),
+        keep_running=keep_running,
+    )
     raise typer.Exit(run_demo(_paths(data_dir), settings, console))
 
 

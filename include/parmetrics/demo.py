@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -38,7 +38,11 @@ FILE_DAGS = ("ingest_reference", "ingest_finance")
 @dataclass(frozen=True)
 class DemoSettings:
     seed: int = 766
-    n_dossiers: int = 3000
+    # 2019-01-01 → end: about 5,000 dossiers a year keeps `make run` within its 10-minute budget on 2
+    # cores; `parmetrics simulate --dossiers-per-year 50000` gives the full demo province.
+    n_dossiers: int = 40_000
+    # Finance reports from this month on (each is gated on landing; older years are for backfills).
+    finance_start: date = date(2025, 1, 1)
     # The simulated source is frozen at `end`; the reference clock reads a nightly run six hours later.
     end: datetime = datetime(2026, 11, 20)
     keep_running: bool = False
@@ -83,6 +87,7 @@ def prepare_sources(
         dossiers_per_year=dossiers_per_year,
         n_dossiers=None if dossiers_per_year else settings.n_dossiers,
         workers=workers,
+        finance_start=settings.finance_start,
     )
     wanted_sources = tuple(sources or SOURCES)
     db = paths.sim / "dossier_api.sqlite"
@@ -192,34 +197,37 @@ def wait_for_file_ingestion(api, paths: Paths, console: Console, timeout: float)
     raise TimeoutError("the inbox watchers did not finish landing the dropped files")
 
 
-def run_and_wait(api, dag_id: str, console: Console, timeout: float) -> str:
-    run_id = api.trigger(dag_id)
-    console.print(f"triggered {dag_id} ({run_id})")
-    run = api.wait_for_run(dag_id, run_id, timeout)
-    if run["state"] != "success":
-        raise RuntimeError(f"{dag_id} run {run_id} {run['state']}: failed tasks {api.failed_tasks(dag_id, run_id)}")
-    return run_id
-
-
 def run_pipeline(api, paths: Paths, console: Console, timeout: float) -> dict:
-    """Land every source, then wait for the build that the dossier landing (the last one) triggers."""
+    """Land every source (the inbox watchers take the files while the databases are extracted), then
+    wait for the asset-triggered build that started after the last landing: it has seen everything."""
+    documents = api.trigger("ingest_documents")
+    dossiers = api.trigger("ingest_dossiers")
+    console.print(f"triggered ingest_documents ({documents}) and ingest_dossiers ({dossiers})")
     wait_for_file_ingestion(api, paths, console, timeout)
-    run_and_wait(api, "ingest_documents", console, timeout)
-    dossier_run = run_and_wait(api, "ingest_dossiers", console, timeout)
-    console.print("waiting for the build_marts run that the dossier landing triggered …")
+    landed_at = ""
+    for dag_id, run_id in (("ingest_documents", documents), ("ingest_dossiers", dossiers)):
+        run = api.wait_for_run(dag_id, run_id, timeout)
+        if run["state"] != "success":
+            raise RuntimeError(f"{dag_id} run {run_id} {run['state']}: failed tasks {api.failed_tasks(dag_id, run_id)}")
+        landed_at = max(landed_at, run["end_date"])
+    landed_at = max([landed_at, *(r["end_date"] or "" for d in FILE_DAGS for r in api.dag_runs(d))])
+    console.print("waiting for the asset-triggered build_marts run after the last landing …")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        # Earlier landings trigger builds too; the one this event created sees everything landed.
-        created = api.runs_created_by("ingest_dossiers", dossier_run, "build_marts")
-        if created:
-            run = api.wait_for_run("build_marts", created[-1], deadline - time.monotonic())
+        runs = api.dag_runs("build_marts")
+        active = [r for r in runs if r["state"] not in ("success", "failed")]
+        # A landing event queues a build; builds run one at a time, so the last one to start after
+        # the last landing has read everything landed.
+        after = [r for r in runs if (r["start_date"] or "") > landed_at and r["run_type"] == "asset_triggered"]
+        if after and not active:
+            run = max(after, key=lambda r: r["start_date"])
             if run["state"] != "success":
                 failed = api.failed_tasks("build_marts", run["dag_run_id"])
                 raise RuntimeError(f"build_marts run {run['dag_run_id']} failed: tasks {failed}")
             console.print(f"build_marts {run['dag_run_id']} ({run['run_type']}) published")
             return run
-        time.sleep(2)
-    raise TimeoutError("no build_marts run was triggered by the dossier landing asset")
+        time.sleep(3)
+    raise TimeoutError("no asset-triggered build_marts run finished after the last landing")
 
 
 def run_demo(paths: Paths, settings: DemoSettings, console: Console | None = None) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from parmetrics import ops
 from parmetrics.config import paths
+from parmetrics.orchestration.failures import fail_without_retry_on_bad_data
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def dbt_build(run_id: str) -> dict[str, Any]:
 def quality_gate(run_id: str) -> dict[str, Any]:
     from parmetrics.quality.gate import run_mart_gate
 
-    results = run_mart_gate(paths(), run_id=run_id)
+    with fail_without_retry_on_bad_data():
+        results = run_mart_gate(paths(), run_id=run_id)
     return {r.suite: {"rows": r.rows, "expectations": r.evaluated} for r in results}
 
 

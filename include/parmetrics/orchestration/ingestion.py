@@ -8,6 +8,7 @@ from typing import Any
 
 from parmetrics import ops
 from parmetrics.config import paths, pseudonymisation_key, reference_now
+from parmetrics.orchestration.failures import fail_without_retry_on_bad_data
 from parmetrics.windows import Window, window_for_run
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,15 @@ def extract_dossier_dataset(dataset: str, window: dict[str, Any]) -> dict[str, A
     from parmetrics.sources.dossier_api import extract_window
 
     w = Window.from_dict(window)
-    stats = extract_window(
-        dossier_api_connection(),
-        dataset,
-        w.updated_from,
-        w.updated_to,
-        paths(),
-        pseudonymisation_key(),
-    )
+    with fail_without_retry_on_bad_data():
+        stats = extract_window(
+            dossier_api_connection(),
+            dataset,
+            w.updated_from,
+            w.updated_to,
+            paths(),
+            pseudonymisation_key(),
+        )
     log.info("landed %s %s: %s", DOSSIER_SOURCE, dataset, stats)
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
 
@@ -101,7 +103,8 @@ def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]
     w = Window.from_dict(window)
     engine = make_engine(document_db_url())
     try:
-        stats = extract_table(engine, table, w.updated_from, w.updated_to, paths())
+        with fail_without_retry_on_bad_data():
+            stats = extract_table(engine, table, w.updated_from, w.updated_to, paths())
     finally:
         engine.dispose()
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
@@ -133,7 +136,8 @@ def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[d
         from parmetrics.quality.gate import QualityGateError
 
         # The other files have landed; this run fails so the failure is seen and no event is emitted.
-        raise QualityGateError(" | ".join(gate_failures))
+        with fail_without_retry_on_bad_data():
+            raise QualityGateError(" | ".join(gate_failures))
     return [{k: v for k, v in o.items() if isinstance(v, (int, float, str, type(None)))} for o in outcomes]
 
 
