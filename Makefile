@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 UV_VERSION := 0.13.8
 SQL_PATHS := dbt_project/models dbt_project/macros dbt_project/tests
 
-.PHONY: venv run up test lint fmt lock clean
+.PHONY: venv run up test test-slow lint fmt lock clean
+# Two workers: the suites are CPU-bound and the machines have 2 cores.
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 
 venv: $(STAMP)
 
@@ -27,9 +29,13 @@ run: venv
 up: venv
 	$(BIN)/parmetrics demo --keep-running
 
-## test: lint, then every test
+## test: lint, then every test except the slow suites (under 20 minutes on 2 cores)
 test: venv lint
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
+
+## test-slow: make run's path twice, the inbox watcher under standalone, eight anomalies through the DAGs
+test-slow: venv
+	$(PYTEST) -m slow
 
 lint: venv
 	$(BIN)/ruff check .

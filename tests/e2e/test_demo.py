@@ -16,7 +16,7 @@ from parmetrics.config import Paths
 from parmetrics.demo import DemoSettings, run_demo
 from parmetrics.landing.writer import committed_batches, read_manifest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def criteria_rows(paths: Paths) -> list[tuple]:

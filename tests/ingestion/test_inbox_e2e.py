@@ -23,7 +23,7 @@ from parmetrics.sources.finance_files import SPECS
 
 from .finance_fixtures import write_budget_xlsx
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.slow]
 
 
 def test_a_file_dropped_in_the_inbox_runs_ingest_finance_and_lands_its_rows(tmp_path: Path):
