@@ -48,10 +48,10 @@ def demo(
 @app.command()
 def scorecard(data_dir: DataDir = None) -> None:
     """Print the on-time table of the last closed month from the published file."""
-    from parmetrics.report import print_on_time
+    from parmetrics.report import print_scorecard
 
     p = _paths(data_dir)
-    raise typer.Exit(0 if print_on_time(p.published_db, console) else 1)
+    raise typer.Exit(0 if print_scorecard(p.published_db, console) else 1)
 
 
 @app.command()
