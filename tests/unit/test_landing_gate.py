@@ -61,12 +61,21 @@ def failed_expectations(p: Paths) -> set[tuple[str, str]]:
     return {(r["suite"], r["expectation"]) for r in ops.read_records(p, "quality_results") if not r["success"]}
 
 
-def test_a_good_batch_lands_and_its_validation_shows_in_data_docs(landed_units):
+def test_a_good_batch_lands(landed_units):
     p = landed_units
     rows = [dossier(i) for i in range(100)]
     land(p, "dossier_api", "dossiers", "b2", DOSSIERS, rows, docs=True, api_total=len(rows), quarantined=0)
     assert [b.name for b in committed_batches(p.dataset_landing("dossier_api", "dossiers"))] == ["batch=b2"]
     assert failed_expectations(p) == set()
+    passed = [r["suite"] for r in ops.read_records(p, "quality_results") if r["success"]]
+    assert "landing.dossier_api.dossiers" in passed
+
+
+def test_a_rejected_batch_shows_in_data_docs(landed_units):
+    p = landed_units
+    rows = [dossier(i, unit="H99.99") for i in range(3)]
+    with pytest.raises(QualityGateError):
+        land(p, "dossier_api", "dossiers", "b4", DOSSIERS, rows, docs=True, api_total=3, quarantined=0)
     index = p.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert "landing__dossier_api__dossiers" in index.read_text()
 
