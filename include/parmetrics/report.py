@@ -50,7 +50,7 @@ def unit_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[tuple]:
           on c.unit_code = s.unit_code and c.period_grain = s.period_grain and c.period_start = s.period_start
          and c.criterion_code = '766.2.1'
         where s.period_grain = 'month' and s.period_start = ?
-        order by {LEVEL_ORDER}, s.rank_in_level, s.unit_code
+        order by {LEVEL_ORDER.replace("unit_level", "s.unit_level")}, s.rank_in_level, s.unit_code
         """,
         [month],
     ).fetchall()
