@@ -23,7 +23,7 @@ from parmetrics.landing.writer import committed_batches
 from parmetrics.publish import file_sha256
 from tests.dags.conftest import KEY, TOKEN, load_dag
 
-pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+pytestmark = [pytest.mark.airflow, pytest.mark.slow, pytest.mark.timeout(1800)]
 CLOCK = "2026-11-20T06:00:00"
 # The next incremental window after the baseline (its high-water mark is 05:55, the margin 15 min).
 CHANGED_AT = "20261120054500"

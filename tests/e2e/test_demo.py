@@ -16,7 +16,8 @@ from parmetrics.config import Paths
 from parmetrics.demo import DemoSettings, run_demo
 from parmetrics.landing.writer import committed_batches, read_manifest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# Two full demo runs through airflow standalone: minutes each on a loaded 2-core machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 def criteria_rows(paths: Paths) -> list[tuple]:
