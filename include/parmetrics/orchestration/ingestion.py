@@ -17,22 +17,43 @@ DOSSIER_SOURCE = "dossier_api"
 DOSSIER_DATASETS = ("dossiers", "dossier_events")
 
 
-def resolve_dossier_window(context: dict[str, Any]) -> dict[str, Any]:
-    """The run's window over both dossier datasets (one window, so dossiers and events agree)."""
+def resolve_window(context: dict[str, Any], source: str, datasets: tuple[str, ...]) -> dict[str, Any]:
+    """One window for every dataset of a source, restarting from the oldest high-water mark so no
+    dataset skips anything another has not seen."""
     dag_run = context["dag_run"]
     run_type = getattr(dag_run.run_type, "value", dag_run.run_type)
-    marks = [ops.current_watermark(paths(), DOSSIER_SOURCE, d) for d in DOSSIER_DATASETS]
-    # Both datasets restart from the older mark, so neither skips anything the other has not seen.
-    mark = None if None in marks else min(marks)
+    marks = [ops.current_watermark(paths(), source, d) for d in datasets]
     window = window_for_run(
         run_type=str(run_type) if run_type else None,
         interval_start=context.get("data_interval_start"),
         interval_end=context.get("data_interval_end"),
-        high_water_mark=mark,
+        high_water_mark=None if None in marks else min(marks),
         now=reference_now(),
     )
-    log.info("run_type=%s window=%s", run_type, window.as_dict())
+    log.info("%s run_type=%s window=%s", source, run_type, window.as_dict())
     return window.as_dict()
+
+
+def advance_watermarks(
+    source: str, datasets: tuple[str, ...], window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str
+) -> None:
+    """Record the high-water mark once every dataset of the window has landed."""
+    w = Window.from_dict(window)
+    for dataset in datasets:
+        ops.record_watermark(
+            paths(),
+            source,
+            dataset,
+            high_water_mark=w.updated_to,
+            rows_landed=int(stats[dataset].get("rows", 0)),
+            quarantined=int(stats[dataset].get("quarantined", 0)),
+            batch_id=w.batch_id,
+            run_id=run_id,
+        )
+
+
+def resolve_dossier_window(context: dict[str, Any]) -> dict[str, Any]:
+    return resolve_window(context, DOSSIER_SOURCE, DOSSIER_DATASETS)
 
 
 def dossier_api_connection(conn_id: str = "dossier_api"):
@@ -60,20 +81,7 @@ def extract_dossier_dataset(dataset: str, window: dict[str, Any]) -> dict[str, A
 
 
 def advance_dossier_watermarks(window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str) -> None:
-    """Record the high-water mark once every dataset of the window has landed."""
-    w = Window.from_dict(window)
-    for dataset in DOSSIER_DATASETS:
-        s = stats[dataset]
-        ops.record_watermark(
-            paths(),
-            DOSSIER_SOURCE,
-            dataset,
-            high_water_mark=w.updated_to,
-            rows_landed=int(s.get("rows", 0)),
-            quarantined=int(s.get("quarantined", 0)),
-            batch_id=w.batch_id,
-            run_id=run_id,
-        )
+    advance_watermarks(DOSSIER_SOURCE, DOSSIER_DATASETS, window, stats, run_id)
 
 
 DOCUMENT_SOURCE = "document_db"
@@ -81,20 +89,7 @@ DOCUMENT_TABLES = ("van_ban_di", "van_ban_den", "ho_so_cong_viec", "nhiem_vu")
 
 
 def resolve_document_window(context: dict[str, Any]) -> dict[str, Any]:
-    """The run's window over the four document tables (one window, restarting from the oldest mark)."""
-    dag_run = context["dag_run"]
-    run_type = getattr(dag_run.run_type, "value", dag_run.run_type)
-    marks = [ops.current_watermark(paths(), DOCUMENT_SOURCE, t) for t in DOCUMENT_TABLES]
-    mark = None if None in marks else min(marks)
-    window = window_for_run(
-        run_type=str(run_type) if run_type else None,
-        interval_start=context.get("data_interval_start"),
-        interval_end=context.get("data_interval_end"),
-        high_water_mark=mark,
-        now=reference_now(),
-    )
-    log.info("run_type=%s window=%s", run_type, window.as_dict())
-    return window.as_dict()
+    return resolve_window(context, DOCUMENT_SOURCE, DOCUMENT_TABLES)
 
 
 def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]:
@@ -111,19 +106,7 @@ def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]
 
 
 def advance_document_watermarks(window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str) -> None:
-    w = Window.from_dict(window)
-    for table in DOCUMENT_TABLES:
-        s = stats[table]
-        ops.record_watermark(
-            paths(),
-            DOCUMENT_SOURCE,
-            table,
-            high_water_mark=w.updated_to,
-            rows_landed=int(s.get("rows", 0)),
-            quarantined=int(s.get("quarantined", 0)),
-            batch_id=w.batch_id,
-            run_id=run_id,
-        )
+    advance_watermarks(DOCUMENT_SOURCE, DOCUMENT_TABLES, window, stats, run_id)
 
 
 def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[dict[str, Any]]:
