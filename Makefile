@@ -37,6 +37,12 @@ test: venv lint
 test-slow: venv
 	$(PYTEST) -m slow
 
+## soak: 50 rounds of random faults against the simulator, each checked against ground truth (exit 1 on any loss);
+## SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--rounds 10 --seed 7"
+.PHONY: soak
+soak: venv
+	nice -n 10 $(BIN)/parmetrics soak $(SOAK_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
