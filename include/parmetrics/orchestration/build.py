@@ -43,4 +43,26 @@ def publish(run_id: str) -> dict[str, Any]:
     from parmetrics.publish import publish as publish_marts
 
     record = publish_marts(paths(), run_id=run_id)
-    return {"checksum": record["file_checksum"], "row_counts": record["row_counts"]}
+    return {
+        "checksum": record["file_checksum"],
+        "row_counts": record["row_counts"],
+        "reports": _write_reports(record["published_at"]),
+    }
+
+
+def _write_reports(stamp: str) -> dict[str, Any]:
+    """The Excel and HTML reports of the publication just made.
+
+    A report failure never fails this task: the publication is already swapped in and logged, and a
+    failed task would make Airflow retry it (publishing again) and withhold the published-marts
+    asset event from its consumers. It is logged as an error, returned in the task's result, and
+    ``parmetrics report`` writes the reports again.
+    """
+    from parmetrics.reports import generate_reports
+
+    try:
+        files = generate_reports(paths(), stamp=stamp)
+    except Exception as exc:
+        log.exception("REPORTS NOT WRITTEN for publication %s (it stays published); rerun `parmetrics report`", stamp)
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"workbook": str(files.workbook), "html": str(files.html)}

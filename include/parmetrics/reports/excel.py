@@ -1,0 +1,335 @@
+"""The Excel workbook for the Sở Nội vụ: one sheet per unit level, plus overdue dossiers and violations.
+
+Written in openpyxl's write-only mode: the detail lists of a real province run to tens of thousands of
+rows, which the normal mode would hold in memory cell by cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from parmetrics.reports.data import GROUP_COLUMNS, LEVEL_LABELS, LEVELS, TIMELINESS, VIOLATIONS, ReportData
+
+INFO_SHEET = "Thông tin"
+ISSUES_SHEET = "Quá hạn, vi phạm"
+OVERDUE_SHEET = "DS hồ sơ quá hạn"
+VIOLATIONS_SHEET = "DS vi phạm"
+LEVEL_SHEETS = {level: label for level, label in LEVELS}
+
+POINTS = "0.00"
+PERCENT = "0.0%"
+COUNT = "#,##0"
+DATETIME = "dd/mm/yyyy hh:mm"
+# Red (weak) → yellow → green (full marks), the same ends as the HTML report's bars.
+RED, YELLOW, GREEN = "F8696B", "FFEB84", "63BE7B"
+
+_TITLE = Font(bold=True, size=14)
+_NOTE = Font(italic=True, color="555555")
+_HEADER = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_BAND_FILL = PatternFill("solid", fgColor="D9E1F2")
+_WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_THIN = Border(bottom=Side(style="thin", color="999999"))
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    number_format: str | None = None
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, font: Font | None = None, number_format: str | None = None):
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _header_row(ws: WriteOnlyWorksheet, headers: Iterable[str], fill: PatternFill = _HEADER_FILL) -> list:
+    cells = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = _HEADER if fill is _HEADER_FILL else Font(bold=True)
+        cell.fill = fill
+        cell.alignment = _WRAP
+        cell.border = _THIN
+        cells.append(cell)
+    return cells
+
+
+def _setup(ws: WriteOnlyWorksheet, columns: Sequence[Column], freeze: str) -> None:
+    # Write-only sheets take widths and panes before the first row.
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    ws.freeze_panes = freeze
+
+
+def _data_row(ws: WriteOnlyWorksheet, columns: Sequence[Column], values: Sequence[Any]) -> list:
+    return [_cell(ws, v, number_format=c.number_format) for c, v in zip(columns, values, strict=True)]
+
+
+def _scale(ws: WriteOnlyWorksheet, ref: str, maximum: float) -> None:
+    """Colour points against their maximum: red at 0, yellow at half, green at full marks."""
+    ws.conditional_formatting.add(
+        ref,
+        ColorScaleRule(
+            start_type="num",
+            start_value=0,
+            start_color=RED,
+            mid_type="num",
+            mid_value=maximum / 2,
+            mid_color=YELLOW,
+            end_type="num",
+            end_value=maximum,
+            end_color=GREEN,
+        ),
+    )
+
+
+def _level_columns(data: ReportData) -> list[Column]:
+    month, year = data.month_label(), data.year
+    return [
+        Column("Hạng", 7),
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 42),
+        *(Column(f"{name[0].upper()}{name[1:]} (tối đa {maximum})", 14, POINTS) for _, name, maximum in GROUP_COLUMNS),
+        Column(f"Tổng điểm tháng {month}", 12, POINTS),
+        Column("Điểm tối đa được tính", 12, POINTS),
+        Column("Tỷ lệ điểm (tổng / tối đa được tính)", 14, PERCENT),
+        Column(f"Tổng điểm năm {year}", 12, POINTS),
+        Column(f"Điểm tối đa được tính năm {year}", 12, POINTS),
+        Column(f"Tỷ lệ điểm năm {year}", 12, PERCENT),
+        Column(f"Hạng năm {year}", 9),
+        Column(f"Điểm CCHC (PAR) năm {year}", 12, POINTS),
+        Column("Điểm PAR tối đa được tính", 12, POINTS),
+        Column("Tỷ lệ điểm PAR", 11, PERCENT),
+        Column("Hạng PAR", 9),
+    ]
+
+
+def _write_level_sheet(wb: Workbook, data: ReportData, level: str) -> None:
+    ws = wb.create_sheet(LEVEL_SHEETS[level])
+    columns = _level_columns(data)
+    _setup(ws, columns, "D5")
+    units = data.units[level]
+    label = LEVEL_LABELS[level]
+    ws.append([_cell(ws, f"Chỉ số 766 — cấp {label} — tháng {data.month_label()}", font=_TITLE)])
+    as_of = f"{data.as_of:%d/%m/%Y %H:%M}" if data.as_of else "—"
+    note = (
+        f"Số liệu đến {as_of}; bản công bố {data.stamp}. Hạng theo tỷ lệ điểm (tổng điểm / điểm tối đa của các "
+        "tiêu chí tính được); ô trống: tiêu chí không áp dụng hoặc không có số liệu."
+    )
+    if not any(u.month for u in units):
+        note = f"Không có đơn vị cấp {label} có số liệu trong tháng {data.month_label()}. " + note
+    ws.append([_cell(ws, note, font=_NOTE)])
+    n_group = len(GROUP_COLUMNS)
+    bands = ["", "", ""] + [f"Tháng {data.month_label()}"] * (n_group + 3)
+    bands += [f"Năm {data.year} (lũy kế)"] * 4 + [f"Chỉ số CCHC tỉnh (PAR) năm {data.year}"] * 4
+    ws.append(_header_row(ws, bands, _BAND_FILL))
+    ws.append(_header_row(ws, [c.header for c in columns]))
+    first = 5
+    for u in units:
+        m, y, p = u.month or {}, u.year or {}, u.par or {}
+        values = [
+            m.get("rank_in_level"),
+            u.unit_code,
+            u.unit_name,
+            *(m.get(col) for col, _, _ in GROUP_COLUMNS),
+            m.get("total_points"),
+            m.get("covered_max_points"),
+            m.get("score"),
+            y.get("total_points"),
+            y.get("covered_max_points"),
+            y.get("score"),
+            y.get("rank_in_level"),
+            p.get("points"),
+            p.get("covered_max_points"),
+            p.get("score_pct"),
+            p.get("rank_in_level"),
+        ]
+        ws.append(_data_row(ws, columns, values))
+    last = first + max(len(units), 1) - 1
+    for i, (_, _, maximum) in enumerate(GROUP_COLUMNS):
+        letter = get_column_letter(4 + i)
+        _scale(ws, f"{letter}{first}:{letter}{last}", maximum)
+    total = get_column_letter(4 + n_group)
+    ws.conditional_formatting.add(
+        f"{total}{first}:{total}{last}",
+        DataBarRule(start_type="num", start_value=0, end_type="num", end_value=100, color="5B9BD5"),
+    )
+    for offset in (n_group + 2, n_group + 5, n_group + 9):  # the three score percentages
+        letter = get_column_letter(4 + offset)
+        _scale(ws, f"{letter}{first}:{letter}{last}", 1)
+    ws.auto_filter.ref = f"A4:{get_column_letter(len(columns))}{last}"
+
+
+def _write_issue_counts(wb: Workbook, data: ReportData) -> None:
+    ws = wb.create_sheet(ISSUES_SHEET)
+    columns = [
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 42),
+        Column("Cấp", 14),
+        Column("Hồ sơ quá hạn (đang xử lý)", 12, COUNT),
+        Column("Trong đó chưa có phiếu xin lỗi", 13, COUNT),
+        Column("Số ngày làm việc quá hạn nhiều nhất", 13, COUNT),
+        Column("Tổng số vi phạm", 11, COUNT),
+        *(Column(VIOLATIONS.get(code, code), 16, COUNT) for code in data.violation_codes),
+    ]
+    _setup(ws, columns, "C4")
+    ws.append([_cell(ws, "Hồ sơ quá hạn và vi phạm theo đơn vị", font=_TITLE)])
+    ws.append(
+        [
+            _cell(
+                ws,
+                f"Hồ sơ quá hạn: chưa kết thúc xử lý, đã quá hạn trả tại thời điểm số liệu "
+                f"({data.as_of:%d/%m/%Y %H:%M}). Vi phạm: mỗi hồ sơ một dòng cho mỗi quy tắc vi phạm, "
+                "mọi hồ sơ đã tiếp nhận. Chi tiết ở hai trang kế tiếp.",
+                font=_NOTE,
+            )
+            if data.as_of
+            else _cell(ws, "Chi tiết ở hai trang kế tiếp.", font=_NOTE)
+        ]
+    )
+    ws.append(_header_row(ws, [c.header for c in columns]))
+    for r in data.issue_counts:
+        values = [
+            r["unit_code"],
+            r["unit_name"],
+            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
+            r["overdue"],
+            r["overdue_without_apology"],
+            r["max_working_days_overdue"],
+            r["violations"],
+            *(r[code] for code in data.violation_codes),
+        ]
+        ws.append(_data_row(ws, columns, values))
+    first, last = 4, 3 + max(len(data.issue_counts), 1)
+    for i in range(3, len(columns)):
+        letter = get_column_letter(i + 1)
+        # White for none, deepening red for the most in the column: where to look first.
+        ws.conditional_formatting.add(
+            f"{letter}{first}:{letter}{last}",
+            ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF", end_type="max", end_color=RED),
+        )
+    ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{last}"
+
+
+def _write_list(
+    wb: Workbook, title: str, heading: str, columns: list[Column], rows: Iterable[Sequence[Any]], n_rows: int
+) -> None:
+    ws = wb.create_sheet(title)
+    _setup(ws, columns, "D3")
+    ws.append([_cell(ws, heading, font=_TITLE)])
+    ws.append(_header_row(ws, [c.header for c in columns]))
+    for values in rows:
+        ws.append(_data_row(ws, columns, values))
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + max(n_rows, 1)}"
+
+
+def _write_overdue(wb: Workbook, data: ReportData) -> None:
+    columns = [
+        Column("Mã hồ sơ (khóa ẩn danh)", 34),
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 36),
+        Column("Cấp", 14),
+        Column("Mã TTHC", 12),
+        Column("Ngày tiếp nhận", 17, DATETIME),
+        Column("Hạn trả", 17, DATETIME),
+        Column("Số ngày làm việc quá hạn", 11, COUNT),
+        Column("Có phiếu xin lỗi", 10),
+        Column("Tình trạng", 20),
+    ]
+    rows = (
+        [
+            r["dossier_key"],
+            r["unit_code"],
+            r["unit_name"],
+            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
+            r["procedure_code"],
+            r["received_at"],
+            r["due_at"],
+            r["working_days_overdue"],
+            "Có" if r["has_apology"] else "Không",
+            TIMELINESS.get(r["timeliness"], r["timeliness"]),
+        ]
+        for r in data.overdue
+    )
+    heading = f"Danh sách hồ sơ quá hạn ({len(data.overdue)} hồ sơ), nhiều ngày quá hạn nhất trước"
+    _write_list(wb, OVERDUE_SHEET, heading, columns, rows, len(data.overdue))
+
+
+def _write_violations(wb: Workbook, data: ReportData) -> None:
+    columns = [
+        Column("Mã hồ sơ (khóa ẩn danh)", 34),
+        Column("Mã đơn vị", 12),
+        Column("Tên đơn vị", 36),
+        Column("Cấp", 14),
+        Column("Mã TTHC", 12),
+        Column("Vi phạm", 36),
+        Column("Mã vi phạm", 26),
+        Column("Ngày tiếp nhận", 17, DATETIME),
+        Column("Hạn trả", 17, DATETIME),
+        Column("Ngày kết thúc xử lý", 17, DATETIME),
+        Column("Tình trạng", 20),
+    ]
+    rows = (
+        [
+            r["dossier_key"],
+            r["unit_code"],
+            r["unit_name"],
+            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
+            r["procedure_code"],
+            VIOLATIONS.get(r["violation_code"], r["violation_code"]),
+            r["violation_code"],
+            r["received_at"],
+            r["due_at"],
+            r["finished_at"],
+            TIMELINESS.get(r["timeliness"], r["timeliness"]),
+        ]
+        for r in data.violations
+    )
+    heading = f"Danh sách vi phạm ({len(data.violations)} dòng), theo đơn vị, hồ sơ mới tiếp nhận trước"
+    _write_list(wb, VIOLATIONS_SHEET, heading, columns, rows, len(data.violations))
+
+
+def _write_info(wb: Workbook, data: ReportData, links: dict[str, str]) -> None:
+    ws = wb.create_sheet(INFO_SHEET)
+    _setup(ws, [Column("", 34), Column("", 90)], "A2")
+    ws.append([_cell(ws, f"Chỉ số CCHC — {data.province_name or 'toàn tỉnh'}", font=_TITLE)])
+    rows: list[tuple[str, Any]] = [
+        ("Tháng đã khóa số gần nhất", data.month_label()),
+        ("Số liệu đến (as_of)", data.as_of),
+        ("Bản công bố", data.stamp),
+        ("Tệp dữ liệu công bố", str(data.published_db)),
+        ("Các trang", ", ".join([*LEVEL_SHEETS.values(), ISSUES_SHEET, OVERDUE_SHEET, VIOLATIONS_SHEET])),
+        ("Màu điểm", "đỏ = 0 điểm, vàng = một nửa điểm tối đa, xanh = đủ điểm tối đa của nhóm"),
+        *((name, target) for name, target in links.items()),
+    ]
+    for name, value in rows:
+        ws.append([_cell(ws, name, font=Font(bold=True)), _cell(ws, value, number_format=DATETIME)])
+
+
+def write_workbook(data: ReportData, target: Path, links: dict[str, str] | None = None) -> Path:
+    """Write the workbook to ``target`` (the caller swaps it into place)."""
+    wb = Workbook(write_only=True)
+    _write_info(wb, data, links or {})
+    for level, _ in LEVELS:
+        _write_level_sheet(wb, data, level)
+    _write_issue_counts(wb, data)
+    _write_overdue(wb, data)
+    _write_violations(wb, data)
+    wb.save(target)
+    return target

@@ -1,0 +1,72 @@
+"""A small simulated province, landed, built and published without Airflow (the reports only read the
+published file, so the DAG machinery adds nothing here but minutes).
+
+The same extractors, dbt project and publish step as the pipeline: the reference snapshot from the
+inbox, both dossier datasets through the simulated API, one ``dbt build``, one publication.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from parmetrics.config import Paths
+
+TOKEN = "reports-test-token"
+KEY = b"reports-test-pseudonym-key"
+END = datetime(2026, 11, 20)
+CLOCK = "2026-11-20T06:00:00"
+# Enough dossiers that every unit level has units with overdue dossiers and violations, few enough that
+# generating, extracting and building stay within ~30 s.
+N_DOSSIERS = 1500
+
+
+@contextmanager
+def _env(**values: str):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
+    """Land, build, gate and publish a simulated province under ``root``; returns its data paths.
+
+    The last three steps are the build DAG's own task callables, so the publication writes its reports
+    (and the gate its Data Docs) exactly as in production.
+    """
+    from parmetrics.orchestration import build
+    from parmetrics.simulators.dossier_api import serve_in_thread
+    from parmetrics.simulators.dossier_data import DossierDataConfig, write_dossier_db
+    from parmetrics.simulators.reference_files import write_don_vi_file
+    from parmetrics.sources.dossier_api import ApiConnection, extract_window
+    from parmetrics.sources.reference_files import land_reference_inbox_files
+
+    paths = Paths(root / "data")
+    source = write_dossier_db(root / "sim", DossierDataConfig(n_dossiers=n_dossiers, end=END))
+    write_don_vi_file(paths.reference_inbox, month="202611")
+    with data_env(paths):
+        land_reference_inbox_files(paths.reference_inbox, paths)
+        with serve_in_thread(source, TOKEN) as server:
+            conn = ApiConnection(f"http://127.0.0.1:{server.port}", TOKEN)
+            for dataset in ("dossiers", "dossier_events"):
+                extract_window(conn, dataset, None, END, paths, KEY)
+        build.dbt_build("reports-test")
+        build.quality_gate("reports-test")
+        result = build.publish("reports-test")
+    if "error" in result["reports"]:
+        raise AssertionError(f"the publication wrote no reports: {result['reports']['error']}")
+    return paths
+
+
+def data_env(paths: Paths):
+    """The settings the task callables read (data directory, fixed clock)."""
+    return _env(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK)
