@@ -66,11 +66,16 @@ def window_for_run(
     interval_end: datetime | None,
     high_water_mark: datetime | None,
     now: datetime,
+    interval_run_types: frozenset[str] = INTERVAL_RUN_TYPES,
 ) -> Window:
-    """The window a run extracts (see module docstring). ``now`` is the reference clock, naive local."""
+    """The window a run extracts (see module docstring). ``now`` is the reference clock, naive local.
+
+    ``interval_run_types``: the run types whose data interval is the window (a history twin adds
+    ``manual``: a month triggered by hand with a logical date means that month).
+    """
     has_interval = interval_start is not None and interval_end is not None and interval_start < interval_end
     upper = now - SAFETY_LAG
-    if run_type in INTERVAL_RUN_TYPES and has_interval:
+    if run_type in interval_run_types and has_interval:
         # Never past the reference clock: a window that has not ended yet is not extracted.
         end = min(to_local_naive(interval_end), upper)
         return Window(min(to_local_naive(interval_start) - SAFETY_MARGIN, end), end, "interval")

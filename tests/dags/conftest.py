@@ -23,6 +23,7 @@ def airflow_db(airflow_home):
     airflow = str(VENV_BIN / "airflow")
     subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
     subprocess.run([airflow, "pools", "set", "duckdb_writer", "1", "test"], check=True, capture_output=True)
+    subprocess.run([airflow, "pools", "set", "history_ingestion", "2", "test"], check=True, capture_output=True)
     return airflow_home
 
 

@@ -26,6 +26,8 @@ def test_dagbag_has_no_import_errors(airflow_db):
         "ingest_reference",
         "ingest_dossiers",
         "ingest_documents",
+        "ingest_dossiers_history",
+        "ingest_documents_history",
         "ingest_finance",
         "build_marts",
     }
@@ -65,8 +67,48 @@ def test_dags_are_nightly_with_a_real_data_interval_in_production(airflow_db, mo
     assert (window.updated_from, window.updated_to) == (datetime(2026, 11, 19, 0, 45), datetime(2026, 11, 20, 1, 0))
 
 
-def run(dag_id: str):
-    dag_run = load_dag(dag_id).test()
+def test_history_twins_share_the_tasks_and_run_monthly_in_their_own_pool(airflow_db):
+    from airflow.sdk import CronDataIntervalTimetable
+
+    for nightly_id in ("ingest_dossiers", "ingest_documents"):
+        nightly, twin = load_dag(nightly_id), load_dag(f"{nightly_id}_history")
+        extract = {t.task_id for t in nightly.tasks if t.task_id.startswith("extract_")}
+        assert extract and extract == {t.task_id for t in twin.tasks if t.task_id.startswith("extract_")}
+        assert "advance_watermark" in nightly.task_ids and "advance_watermark" not in twin.task_ids
+        assert isinstance(twin.timetable, CronDataIntervalTimetable)
+        assert {t.pool for t in twin.tasks} == {"history_ingestion"}
+        assert [o.name for o in twin.get_task("record_landing").outlets] == [
+            o.name for o in nightly.get_task("advance_watermark").outlets
+        ]
+
+
+def test_history_twin_lands_its_month_and_leaves_the_watermark_alone(pipeline_env):
+    import pendulum
+
+    paths = pipeline_env
+    assert run("ingest_reference").state == "success"
+    # A manual run's data interval is the last whole month before its logical date (a backfill run's
+    # logical date is its month's start): this one extracts March 2024.
+    after_march = pendulum.datetime(2024, 4, 1, tz="Asia/Ho_Chi_Minh")
+    assert run("ingest_dossiers_history", logical_date=after_march).state == "success"
+    batches = committed_batches(paths.dataset_landing("dossier_api", "dossiers"))
+    # The month plus the 15-minute safety margin, in the source's naive local time.
+    assert [b.name for b in batches] == ["batch=20240229234500_20240401000000"]
+    with duckdb.connect() as con:
+        updated = con.execute(
+            f"select min(NgayCapNhat), max(NgayCapNhat), count(*) from read_parquet('{batches[0]}/*.parquet')"
+        ).fetchone()
+    assert updated[2] > 0
+    assert datetime(2024, 2, 29, 23, 45) <= updated[0] and updated[1] < datetime(2024, 4, 1)
+    assert list(ops.read_records(paths, "source_watermarks")) == []
+    landed = [r for r in ops.read_records(paths, "pipeline_runs") if r["stage"] == "history_landing"]
+    assert [(r["dag_id"], r["batch_id"], r["rows"] > 0) for r in landed] == [
+        ("ingest_dossiers_history", "20240229234500_20240401000000", True)
+    ]
+
+
+def run(dag_id: str, **kwargs):
+    dag_run = load_dag(dag_id).test(**kwargs)
     return dag_run
 
 

@@ -46,3 +46,8 @@ PUBLISHED_MARTS = Asset(name="published.par_metrics", uri="parmetrics://publishe
 
 # Every writer of the build DuckDB file runs in this one-slot pool (DuckDB allows one writer).
 DUCKDB_WRITER_POOL = "duckdb_writer"
+
+# History twins (backfills) run their tasks in this small pool so a backfill never takes every executor
+# slot from the nightly runs.
+HISTORY_INGESTION_POOL = "history_ingestion"
+HISTORY_INGESTION_SLOTS = 2

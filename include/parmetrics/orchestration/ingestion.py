@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -9,17 +10,22 @@ from typing import Any
 from parmetrics import ops
 from parmetrics.config import paths, pseudonymisation_key, reference_now
 from parmetrics.orchestration.failures import fail_without_retry_on_bad_data
-from parmetrics.windows import Window, window_for_run
+from parmetrics.windows import INTERVAL_RUN_TYPES, Window, window_for_run
 
 log = logging.getLogger(__name__)
+
+HISTORY_INTERVAL_RUN_TYPES = INTERVAL_RUN_TYPES | {"manual"}
 
 DOSSIER_SOURCE = "dossier_api"
 DOSSIER_DATASETS = ("dossiers", "dossier_events")
 
 
-def resolve_window(context: dict[str, Any], source: str, datasets: tuple[str, ...]) -> dict[str, Any]:
+def resolve_window(
+    context: dict[str, Any], source: str, datasets: tuple[str, ...], *, history: bool = False
+) -> dict[str, Any]:
     """One window for every dataset of a source, restarting from the oldest high-water mark so no
-    dataset skips anything another has not seen."""
+    dataset skips anything another has not seen. A history twin's run with a data interval (backfill,
+    or a month triggered by hand) always extracts exactly that month."""
     dag_run = context["dag_run"]
     run_type = getattr(dag_run.run_type, "value", dag_run.run_type)
     marks = [ops.current_watermark(paths(), source, d) for d in datasets]
@@ -29,9 +35,20 @@ def resolve_window(context: dict[str, Any], source: str, datasets: tuple[str, ..
         interval_end=context.get("data_interval_end"),
         high_water_mark=None if None in marks else min(marks),
         now=reference_now(),
+        interval_run_types=HISTORY_INTERVAL_RUN_TYPES if history else INTERVAL_RUN_TYPES,
     )
     log.info("%s run_type=%s window=%s", source, run_type, window.as_dict())
     return window.as_dict()
+
+
+def skip_scheduled_history_run(context: dict[str, Any]) -> bool:
+    """In production a history twin's own monthly run re-extracts the previous month whole (a
+    reconciliation sweep catching commits later than the nightly safety margin); in event-only mode
+    only backfill and manual runs do anything."""
+    from parmetrics.orchestration.schedules import event_only
+
+    run_type = getattr(context["dag_run"].run_type, "value", context["dag_run"].run_type)
+    return event_only() and str(run_type) == "scheduled"
 
 
 def advance_watermarks(
@@ -50,10 +67,6 @@ def advance_watermarks(
             batch_id=w.batch_id,
             run_id=run_id,
         )
-
-
-def resolve_dossier_window(context: dict[str, Any]) -> dict[str, Any]:
-    return resolve_window(context, DOSSIER_SOURCE, DOSSIER_DATASETS)
 
 
 def dossier_api_connection(conn_id: str = "dossier_api"):
@@ -80,16 +93,8 @@ def extract_dossier_dataset(dataset: str, window: dict[str, Any]) -> dict[str, A
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
 
 
-def advance_dossier_watermarks(window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str) -> None:
-    advance_watermarks(DOSSIER_SOURCE, DOSSIER_DATASETS, window, stats, run_id)
-
-
 DOCUMENT_SOURCE = "document_db"
 DOCUMENT_TABLES = ("van_ban_di", "van_ban_den", "ho_so_cong_viec", "nhiem_vu")
-
-
-def resolve_document_window(context: dict[str, Any]) -> dict[str, Any]:
-    return resolve_window(context, DOCUMENT_SOURCE, DOCUMENT_TABLES)
 
 
 def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +110,46 @@ def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
 
 
-def advance_document_watermarks(window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str) -> None:
-    advance_watermarks(DOCUMENT_SOURCE, DOCUMENT_TABLES, window, stats, run_id)
+_EXTRACTORS = {DOSSIER_SOURCE: extract_dossier_dataset, DOCUMENT_SOURCE: extract_document_table}
+
+
+def extract_dataset(source: str, dataset: str, window: dict[str, Any]) -> dict[str, Any]:
+    """Extract one dataset of a database source for a window (the nightly DAGs and their history twins)."""
+    try:
+        extractor = _EXTRACTORS[source]
+    except KeyError:
+        raise ValueError(f"unknown database source {source!r}; expected one of {sorted(_EXTRACTORS)}") from None
+    return extractor(dataset, window)
+
+
+def record_history_landing(
+    source: str, window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str, dag_id: str
+) -> None:
+    """A history twin's last step: record what the month landed (``ops.pipeline_runs``), never a watermark.
+
+    Backfill months finish in any order; the high-water mark promises that everything before it was
+    extracted, which only the nightly stream can keep.
+    """
+    rows = {dataset: int(s.get("rows", 0)) for dataset, s in stats.items()}
+    quarantined = {dataset: int(s.get("quarantined", 0)) for dataset, s in stats.items()}
+    ops.write_record(
+        paths(),
+        "pipeline_runs",
+        {
+            "run_id": run_id,
+            "dag_id": dag_id,
+            "stage": "history_landing",
+            "status": "success",
+            "source": source,
+            # Scalars and a JSON string: ops.pipeline_runs is read back with read_json_auto, and every
+            # stage's records must union into one table.
+            "batch_id": window.get("batch_id"),
+            "rows": sum(rows.values()),
+            "quarantined": sum(quarantined.values()),
+            "detail": json.dumps({"window": window, "rows": rows, "quarantined": quarantined}, sort_keys=True),
+        },
+    )
+    log.info("%s history window %s landed %s (quarantined %s)", source, window.get("batch_id"), rows, quarantined)
 
 
 def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[dict[str, Any]]:

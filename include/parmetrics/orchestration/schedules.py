@@ -36,13 +36,11 @@ def nightly_or_assets(cron: str, assets):
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone=TIMEZONE), assets=assets)
 
 
-def on_any_landing(cron: str):
-    """The build's schedule: any landing asset (dossiers, documents, finance, reference), plus nightly.
+# The first of each month at 00:00 local time: data interval = the previous calendar month.
+MONTHLY_CRON = "0 0 1 * *"
 
-    ``AssetAny``: one source landing is enough to rebuild; ``max_active_runs=1`` collapses bursts.
-    """
-    from airflow.sdk import AssetAny
 
-    from parmetrics.orchestration.assets import LANDING_ASSETS
-
-    return nightly_or_assets(cron, AssetAny(*LANDING_ASSETS))
+def monthly_history():
+    """The history twins' timetable: one data interval per calendar month, so a backfill of six years
+    is 72 runs (ARCHITECTURE.md). Always a real timetable — Airflow only backfills periodic schedules."""
+    return CronDataIntervalTimetable(MONTHLY_CRON, timezone=TIMEZONE)

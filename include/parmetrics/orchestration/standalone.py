@@ -23,7 +23,7 @@ import psutil
 
 from parmetrics.config import REPO_ROOT
 from parmetrics.orchestration.airflow_api import AirflowApi
-from parmetrics.orchestration.assets import DUCKDB_WRITER_POOL
+from parmetrics.orchestration.assets import DUCKDB_WRITER_POOL, HISTORY_INGESTION_POOL, HISTORY_INGESTION_SLOTS
 
 log = logging.getLogger(__name__)
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -72,6 +72,19 @@ def airflow_cli(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     return proc.stdout
 
 
+def create_pools(env: dict[str, str]) -> None:
+    """The pools the DAGs use; a task in a pool that does not exist never runs."""
+    airflow_cli(env, "pools", "set", DUCKDB_WRITER_POOL, "1", "Single writer of the build DuckDB file")
+    airflow_cli(
+        env,
+        "pools",
+        "set",
+        HISTORY_INGESTION_POOL,
+        str(HISTORY_INGESTION_SLOTS),
+        "History twins (backfills): leaves executor slots to the nightly runs",
+    )
+
+
 @dataclass
 class Standalone:
     airflow_home: Path
@@ -95,7 +108,7 @@ class Standalone:
         """Migrate the metadata database and create the DuckDB writer pool before any run."""
         self.airflow_home.mkdir(parents=True, exist_ok=True)
         airflow_cli(self.env, "db", "migrate")
-        airflow_cli(self.env, "pools", "set", DUCKDB_WRITER_POOL, "1", "Single writer of the build DuckDB file")
+        create_pools(self.env)
 
     def start(self) -> None:
         self.prepare()

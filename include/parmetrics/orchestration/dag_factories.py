@@ -1,0 +1,132 @@
+"""The ingestion DAGs of the two database sources and their monthly history twins, from one factory.
+
+Each database source has two DAGs with the same extraction tasks:
+
+- the **nightly** DAG (``ingest_dossiers``, ``ingest_documents``): a daily data interval or an asset
+  event from the source; runs without an interval extract from the high-water mark, which the last
+  task advances;
+- the **history twin** (``ingest_dossiers_history``, ``ingest_documents_history``): a monthly
+  ``CronDataIntervalTimetable``, so ``airflow backfill create`` makes one run per month (72 for six
+  years instead of 2,190 daily runs — ARCHITECTURE.md). A twin never moves the high-water mark: its
+  runs may finish in any order, and the mark promises that everything before it was extracted. It
+  lands the same batches and emits the same landing asset, so the build picks them up.
+
+A twin's tasks run in the ``history_ingestion`` pool (a few slots), so a backfill cannot take every
+executor slot from the nightly runs; the build's DuckDB writes stay behind the one-slot writer pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pendulum
+from airflow.sdk import DAG, Asset, task
+
+from parmetrics.orchestration import assets, ingestion, schedules
+
+HISTORY_START = pendulum.datetime(2015, 1, 1, tz=schedules.TIMEZONE)
+NIGHTLY_START = pendulum.datetime(2026, 1, 1, tz=schedules.TIMEZONE)
+
+
+@dataclass(frozen=True)
+class DatabaseSource:
+    """What differs between the database sources: names, datasets, the nightly time and assets."""
+
+    name: str  # ops/landing name, e.g. "dossier_api"
+    dag_id: str
+    datasets: tuple[str, ...]
+    nightly_cron: str
+    changes: Asset  # the source's own "I have new data" asset
+    landing: Asset
+    doc: str
+
+
+DOSSIERS = DatabaseSource(
+    name=ingestion.DOSSIER_SOURCE,
+    dag_id="ingest_dossiers",
+    datasets=ingestion.DOSSIER_DATASETS,
+    nightly_cron="0 1 * * *",
+    changes=assets.DOSSIER_API_CHANGES,
+    landing=assets.LANDING_DOSSIER_API,
+    doc="the dossier system (one-stop software, REST API): dossiers and their status events",
+)
+DOCUMENTS = DatabaseSource(
+    name=ingestion.DOCUMENT_SOURCE,
+    dag_id="ingest_documents",
+    datasets=ingestion.DOCUMENT_TABLES,
+    nightly_cron="30 1 * * *",
+    changes=assets.DOCUMENT_DB_CHANGES,
+    landing=assets.LANDING_DOCUMENT_DB,
+    doc="the document-management database: outgoing/incoming documents, work files, assigned tasks",
+)
+
+
+def _dag_doc(source: DatabaseSource, history: bool) -> str:
+    if history:
+        return (
+            f"History twin of `{source.dag_id}`: {source.doc}, one run per calendar month "
+            "(Asia/Ho_Chi_Minh), for `airflow backfill create --dag-id "
+            f"{source.dag_id}_history --from-date 2019-01-01 --to-date 2024-12-01` or "
+            "`parmetrics backfill --from 2019-01 --to 2024-12`. Lands the month's batches and emits the "
+            "landing asset; never moves the high-water mark."
+        )
+    return (
+        f"Ingest {source.doc}. Nightly with a real data interval (the previous day plus a safety margin), "
+        "or on an event of the source's asset; runs without an interval extract from the high-water "
+        "mark. Each dataset lands one Parquet batch per window; the landing asset triggers `build_marts`."
+    )
+
+
+def ingestion_dag(source: DatabaseSource, *, history: bool = False) -> DAG:
+    """The nightly ingestion DAG of ``source``, or (``history=True``) its monthly history twin."""
+    dag_id = f"{source.dag_id}_history" if history else source.dag_id
+    task_defaults: dict = {"retries": 2, "retry_delay": pendulum.duration(minutes=2 if not history else 1)}
+    if history:
+        task_defaults["pool"] = assets.HISTORY_INGESTION_POOL
+    with DAG(
+        dag_id=dag_id,
+        schedule=schedules.monthly_history()
+        if history
+        else schedules.nightly_ingestion(source.nightly_cron, source.changes),
+        start_date=HISTORY_START if history else NIGHTLY_START,
+        catchup=False,
+        # A nightly run must not overlap the next one; history months are independent windows, and a
+        # backfill's own max_active_runs (parmetrics backfill: 2) bounds them.
+        max_active_runs=1 if not history else 4,
+        default_args=task_defaults,
+        doc_md=_dag_doc(source, history),
+        tags=["ingestion", source.name, *(["history"] if history else [])],
+    ) as dag:
+
+        @task
+        def resolve_window(**context) -> dict:
+            if history and ingestion.skip_scheduled_history_run(context):
+                # Demo and tests run on a fixed reference clock far from the wall clock: there the
+                # scheduler's own monthly run would extract a month the simulated source never saw.
+                from airflow.sdk.exceptions import AirflowSkipException
+
+                raise AirflowSkipException("event-only mode: history twins run only for backfills or by hand")
+            return ingestion.resolve_window(context, source.name, source.datasets, history=history)
+
+        @task
+        def extract(dataset: str, window: dict) -> dict:
+            return ingestion.extract_dataset(source.name, dataset, window)
+
+        window = resolve_window()
+        stats = {d: extract.override(task_id=f"extract_{d}")(d, window) for d in source.datasets}
+
+        if history:
+
+            @task(outlets=[source.landing])
+            def record_landing(window: dict, stats: dict, **context) -> None:
+                ingestion.record_history_landing(source.name, window, stats, context["run_id"], dag_id)
+
+            record_landing(window, stats)
+        else:
+
+            @task(outlets=[source.landing])
+            def advance_watermark(window: dict, stats: dict, **context) -> None:
+                ingestion.advance_watermarks(source.name, source.datasets, window, stats, context["run_id"])
+
+            advance_watermark(window, stats)
+    return dag
