@@ -104,7 +104,7 @@
 
   function trendChart(container, code) {
     container.textContent = "";
-    var width = 900, height = 330, left = 48, right = 16, top = 16, bottom = 48;
+    var width = 900, height = 330, left = 48, right = 32, top = 16, bottom = 48;
     var plotW = width - left - right, plotH = height - top - bottom;
     var n = data.months.length;
     var unit = data.trend[code];

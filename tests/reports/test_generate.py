@@ -1,0 +1,98 @@
+"""When and where the reports are written: after each publication, never at its expense."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from parmetrics import ops
+from parmetrics.config import Paths
+from parmetrics.publish import KEEP_VERSIONS, file_sha256
+from parmetrics.reports import generate
+from tests.reports.published_province import data_env
+
+
+@pytest.fixture
+def copy(published: Paths, tmp_path: Path) -> Paths:
+    """A private copy of the published province: these tests publish and write reports again."""
+    target = Paths(tmp_path / "data")
+    shutil.copytree(published.root, target.root, symlinks=True)
+    return target
+
+
+def test_a_failing_report_is_logged_and_the_publication_stands(copy: Paths, monkeypatch, caplog) -> None:
+    from parmetrics.orchestration import build
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("parmetrics.reports.generate_reports", broken)
+    before = len(list(ops.read_records(copy, "publish_log")))
+    with data_env(copy), caplog.at_level(logging.ERROR):
+        result = build.publish("reports-failure")
+    assert result["reports"] == {"error": "OSError: disk full"}
+    assert result["checksum"] == file_sha256(copy.published_db), "the new publication is in place"
+    assert len(list(ops.read_records(copy, "publish_log"))) == before + 1
+    assert any("REPORTS NOT WRITTEN" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+def test_the_next_publication_gets_its_own_reports_and_latest_follows(copy: Paths, monkeypatch) -> None:
+    from parmetrics.orchestration import build
+
+    def no_dbt(*args, **kwargs):
+        raise AssertionError("the dbt project did not change: its docs must not be generated again")
+
+    monkeypatch.setattr("parmetrics.transform.dbt_runner.run_dbt", no_dbt)
+    reports = copy.published / "reports"
+    docs_before = (reports / generate.DBT_DOCS).stat().st_mtime_ns
+    with data_env(copy):
+        result = build.publish("reports-second")
+    assert "error" not in result["reports"], result["reports"]
+    html = Path(result["reports"]["html"])
+    workbook = Path(result["reports"]["workbook"])
+    assert html.parent == reports and workbook.parent == reports
+    assert len(list(reports.glob("par_metrics_2*.html"))) == 2, "the first publication's report is kept"
+    assert (reports / "par_metrics_latest.html").samefile(html)
+    assert (reports / "par_metrics_latest.xlsx").samefile(workbook)
+    assert (reports / generate.DBT_DOCS).stat().st_mtime_ns == docs_before
+
+
+def test_reports_are_kept_as_long_as_their_publication_version(tmp_path: Path) -> None:
+    paths = Paths(tmp_path / "data")
+    versions = paths.published / "versions"
+    out = generate.reports_dir(paths)
+    versions.mkdir(parents=True)
+    out.mkdir(parents=True)
+    stamps = [f"2026010{i}T000000000000Z" for i in range(1, KEEP_VERSIONS + 3)]
+    for stamp in stamps:
+        for ext in ("xlsx", "html"):
+            (out / f"par_metrics_{stamp}.{ext}").write_text("x")
+    # publish pruned the two oldest versions; a third (rolled back) is gone too.
+    kept = stamps[2:-1]
+    for stamp in kept:
+        (versions / f"par_metrics-{stamp}.duckdb").write_text("")
+    (out / "par_metrics_latest.html").write_text("x")
+    (out / ".par_metrics_x.html.0123.tmp").write_text("debris")
+
+    generate._prune(out, paths, keep_stamp=kept[-1])
+
+    left = sorted(p.name for p in out.iterdir())
+    assert left == sorted(
+        [f"par_metrics_{s}.{ext}" for s in kept for ext in ("xlsx", "html")] + ["par_metrics_latest.html"]
+    )
+
+
+def test_the_dbt_docs_fingerprint_follows_the_project(monkeypatch, tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "target").mkdir()
+    (project / "models" / "a.sql").write_text("select 1")
+    monkeypatch.setattr(generate, "DBT_PROJECT_DIR", project)
+    first = generate.dbt_project_fingerprint()
+    (project / "target" / "manifest.json").write_text("{}")  # dbt's own output changes nothing
+    assert generate.dbt_project_fingerprint() == first
+    (project / "models" / "a.sql").write_text("select 2")
+    assert generate.dbt_project_fingerprint() != first
