@@ -79,6 +79,7 @@ def _register_subcommands() -> None:
     from parmetrics.simulators.cli import register as register_simulators
 
     register_simulators(app)
+    __import__("parmetrics.orchestration.backfill_cli", fromlist=["register"]).register(app)
     __import__("parmetrics.reports.cli", fromlist=["register"]).register(app)
     __import__("parmetrics.soak.cli", fromlist=["register"]).register(app)
 

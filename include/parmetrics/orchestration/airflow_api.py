@@ -71,6 +71,21 @@ class AirflowApi:
             "dag_runs"
         ]
 
+    def all_dag_runs(self, dag_id: str, run_type: str | None = None, page: int = 100) -> list[dict[str, Any]]:
+        """Every run of a DAG (paged; a six-year backfill has 72 runs per twin), optionally of one type."""
+        runs: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": page, "order_by": "run_after"}
+        if run_type:
+            params["run_type"] = run_type
+        while True:
+            batch = self.request("GET", f"/dags/{dag_id}/dagRuns", params={**params, "offset": len(runs)})
+            runs.extend(batch["dag_runs"])
+            if not batch["dag_runs"] or len(runs) >= batch["total_entries"]:
+                return runs
+
+    def backfills(self, dag_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", "/backfills", params={"dag_id": dag_id, "limit": 100})["backfills"]
+
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
 

@@ -120,6 +120,8 @@ class Standalone:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so stop() can reach every component
         )
+        # Who to kill when a test (or an operator) needs the whole Airflow gone at once.
+        (self.airflow_home / "standalone.pid").write_text(str(self.proc.pid))
 
     def wait_ready(self, dag_ids: set[str], timeout: float = 300) -> AirflowApi:
         """Wait for a healthy API and for every DAG to be parsed; unpause them all."""

@@ -1,0 +1,58 @@
+"""The embedded default: simulated sources + ``airflow standalone`` under the data directory.
+
+``make run`` and ``parmetrics backfill`` (when no ``--api-url`` is given) run on it. Sources set in the
+environment (``orchestration/external.py``) are used as they are; only the others are simulated. The
+Airflow home lives in ``<data>/airflow``, so a second start after a crash finds its metadata database
+— an unfinished backfill included — where the first left it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextlib import nullcontext
+
+from rich.console import Console
+
+from parmetrics.config import Paths
+from parmetrics.orchestration.airflow_api import AirflowApi
+from parmetrics.orchestration.external import external_systems
+from parmetrics.orchestration.standalone import Standalone
+
+
+@contextlib.contextmanager
+def embedded_airflow(
+    paths: Paths, settings, console: Console, dag_ids: set[str], *, land_files: bool = True
+) -> Iterator[AirflowApi]:
+    """Start the simulated sources and Airflow standalone; yield its API once every DAG is parsed and
+    unpaused (and, with ``land_files``, once the inbox watchers have landed the dropped files: the
+    dossier landing suite checks unit codes against the reference snapshots). Stops everything on exit."""
+    from parmetrics.demo import demo_secrets, pipeline_env, prepare_sources, simulator, wait_for_file_ingestion
+
+    ext = external_systems()
+    for line in ext.describe():
+        console.print(line)
+    real = {"dossiers": ext.dossier_api, "documents": ext.document_db, "reference": ext.finance_inbox}
+    real["finance"] = ext.finance_inbox
+    simulated = tuple(name for name, value in real.items() if not value)
+    secret = demo_secrets(paths)
+    db = prepare_sources(paths, settings, console, sources=simulated) if simulated else None
+    workdir = paths.root / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+    serving = simulator(db, secret["dossier_api_token"], workdir) if db and not ext.dossier_api else nullcontext()
+    with serving as port:
+        env = pipeline_env(paths, settings, secret, port)
+        if ext.any:
+            env.pop("PARMETRICS_CLOCK")
+        env.update(ext.env())
+        airflow = Standalone(paths.root / "airflow", env)
+        console.print(f"starting Airflow standalone (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
+        airflow.start()
+        try:
+            api = airflow.wait_ready(dag_ids, timeout=settings.timeout)
+            if land_files:
+                wait_for_file_ingestion(api, paths, console, settings.timeout)
+            yield api
+        finally:
+            console.print("stopping Airflow …")
+            airflow.stop()
