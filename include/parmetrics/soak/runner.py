@@ -472,26 +472,14 @@ class Soak:
         self.publications += 1
         result.published = True
 
-    def _check_published(
-        self, allowed: dict[str, dict[str, tuple[int, int]]], result: RoundResult, expect: Any = None
-    ) -> None:
-        """The published file opens read-only and holds the last good publication or the verified new one."""
-        published = self.paths.published_db
+    def _check_published(self, allowed: dict[str, Any], result: RoundResult, expect: Any = None) -> None:
         if self.last_good is not None:
             allowed = {"last good": self.last_good, **allowed}
-        if not published.exists():
-            if self.last_good is not None:
-                result.findings.add("bad_publish", "the published file is missing")
-            return
-        try:
-            got = t.marts_fingerprint(published)
-        except duckdb.Error as exc:
-            result.findings.add("bad_publish", f"the published file is unreadable: {_one_line(exc)}")
-            return
-        if expect is not None and got != expect:
-            result.findings.add("bad_publish", "the published marts differ from the verified build")
-        elif got not in allowed.values():
-            result.findings.add("bad_publish", "the published marts are neither the last good nor the new build")
+        result.findings.merge(
+            t.check_publication(
+                self.paths.published_db, allowed, expect=expect, ever_published=self.last_good is not None
+            )
+        )
 
     def _kill_publish(self, candidate: dict[str, tuple[int, int]], result: RoundResult) -> None:
         """SIGKILL a publisher process at a random moment of its publish, then check the published file."""

@@ -324,6 +324,28 @@ def marts_fingerprint(db: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+def check_publication(
+    published: Path, allowed: dict[str, Any], *, expect: Any = None, ever_published: bool = True
+) -> Findings:
+    """The published file opens read-only and its marts are one of ``allowed`` (fingerprints by name:
+    the last good publication, the verified new build) — and exactly ``expect`` when given."""
+    findings = Findings()
+    if not published.exists():
+        if ever_published:
+            findings.add("bad_publish", "the published file is missing")
+        return findings
+    try:
+        got = marts_fingerprint(published)
+    except duckdb.Error as exc:
+        findings.add("bad_publish", f"the published file is unreadable: {' '.join(str(exc).split())[:200]}")
+        return findings
+    if expect is not None and got != expect:
+        findings.add("bad_publish", "the published marts differ from the verified build")
+    elif got not in allowed.values():
+        findings.add("bad_publish", f"the published marts are none of {sorted(allowed)}")
+    return findings
+
+
 # ---- finance files -------------------------------------------------------------------------------
 
 
