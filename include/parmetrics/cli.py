@@ -82,6 +82,7 @@ def _register_subcommands() -> None:
     __import__("parmetrics.orchestration.backfill_cli", fromlist=["register"]).register(app)
     __import__("parmetrics.reports.cli", fromlist=["register"]).register(app)
     __import__("parmetrics.soak.cli", fromlist=["register"]).register(app)
+    __import__("parmetrics.bench.cli").bench.cli.register(app)
 
 
 _register_subcommands()
