@@ -43,6 +43,12 @@ test-slow: venv
 soak: venv
 	nice -n 10 $(BIN)/parmetrics soak $(SOAK_ARGS)
 
+## bench: 1M dossiers generated (cached), every stage measured (time, peak RSS), the floor checked, targets
+## printed and saved under .data/bench/; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--years 8"
+.PHONY: bench
+bench: venv
+	nice -n 10 $(BIN)/parmetrics bench $(BENCH_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
