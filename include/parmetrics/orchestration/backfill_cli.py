@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="data directory (default: $PARMETRICS_DATA_DIR or .data)")
         ] = None,
         timeout: Annotated[float, typer.Option(help="seconds to wait for the backfill and its build")] = 3600,
+        dossiers: Annotated[
+            int | None, typer.Option(help="embedded only: dossiers of the simulated province (default: make run's)")
+        ] = None,
     ) -> None:
         """Backfill past months through Airflow's own backfill of the monthly history twins, with progress.
 
@@ -76,7 +79,7 @@ def register(app: typer.Typer) -> None:
                 from parmetrics.demo import DemoSettings
                 from parmetrics.orchestration.embedded import embedded_airflow
 
-                settings = DemoSettings(timeout=timeout)
+                settings = DemoSettings(timeout=timeout, **({"n_dossiers": dossiers} if dossiers else {}))
                 with embedded_airflow(paths, settings, console, BACKFILL_DAG_IDS) as api:
                     report = run_backfill(
                         api,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from parmetrics.quality.gate import QualityGateError
+from parmetrics.quality.errors import QualityGateError
 
 
 @contextlib.contextmanager

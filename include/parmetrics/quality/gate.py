@@ -21,13 +21,10 @@ import pandas as pd
 
 from parmetrics import ops
 from parmetrics.config import EXPECTATIONS_DIR, Paths, reference_now
+from parmetrics.quality.errors import QualityGateError
 
 log = logging.getLogger(__name__)
 SAMPLE_ROWS = 5
-
-
-class QualityGateError(RuntimeError):
-    """A suite failed; the message names the suite and each failed expectation."""
 
 
 @dataclass

@@ -35,8 +35,7 @@ import pyarrow as pa
 from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.landing.writer import BatchWriter, batch_dir, file_sha256, read_manifest
-from parmetrics.quality.gate import QualityGateError
-from parmetrics.quality.landing_gate import landing_gate
+from parmetrics.quality.errors import QualityGateError
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +345,9 @@ def land_file(path: Path, data_paths: Paths, spec: DatasetSpec, name: FileName) 
         if landed_version > name.version:
             return {**base, "status": "superseded", "rows": 0, "reason": f"v{landed_version} already landed"}
     rows = parse_rows(path, name, spec)
+    # Imported here: the inbox trigger imports this module, and DAG parsing should not pay for DuckDB.
+    from parmetrics.quality.landing_gate import landing_gate
+
     gate = landing_gate(data_paths, spec.source, spec.dataset)
     with BatchWriter(dataset_dir, name.period, spec.schema, window={"period": name.period}, gate=gate) as writer:
         writer.write_rows(rows)
