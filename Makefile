@@ -29,6 +29,14 @@ run: venv
 up: venv
 	$(BIN)/parmetrics demo --keep-running
 
+## backfill: Airflow's own backfill of the monthly history twins, e.g. make backfill FROM=2019-01 TO=2024-12
+## (embedded Airflow on .data; rerun after a crash to resume; BACKFILL_ARGS passes options)
+FROM ?= 2019-01
+TO ?= 2024-12
+.PHONY: backfill
+backfill: venv
+	$(BIN)/parmetrics backfill --from $(FROM) --to $(TO) $(BACKFILL_ARGS)
+
 ## test: lint, then every test except the slow suites (under 20 minutes on 2 cores)
 test: venv lint
 	$(PYTEST) -m "not slow"
