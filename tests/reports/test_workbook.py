@@ -135,10 +135,11 @@ def test_points_are_coloured_against_their_maximum_and_the_header_is_frozen(book
     assert ws.cell(FIRST_ROW, 12).number_format == "0.0%"
 
 
-def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: Paths) -> None:
+def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: Paths, month: date) -> None:
     ws = book["Quá hạn, vi phạm"]
     headers = [c.value for c in ws[3]]
     rows = {r[0]: dict(zip(headers, r, strict=True)) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    since = date(month.year, 1, 1)
     overdue = dict(query(published, "select unit_code, count(*) from marts.overdue_dossiers group by 1"))
     without = dict(
         query(published, "select unit_code, count(*) from marts.overdue_dossiers where not has_apology group by 1")
@@ -147,27 +148,31 @@ def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: 
         {
             (u, c): n
             for u, c, n in query(
-                published, "select unit_code, violation_code, count(*) from marts.dossier_violations group by all"
+                published,
+                "select unit_code, violation_code, count(*) from marts.dossier_violations where received_at >= ? "
+                "group by all",
+                [since],
             )
         }
     )
-    units_with_issues = set(overdue) | {u for u, _ in violations}
-    assert set(rows) == units_with_issues
+    assert set(rows) == set(overdue) | {u for u, _ in violations}
     assert sum(overdue.values()) > 0 and sum(violations.values()) > 0, "the fixture has something to act on"
     label = {
         "late_without_timely_apology": "Trễ hạn không có phiếu xin lỗi kịp thời",
         "components_not_attached": "Thành phần hồ sơ không đính kèm",
     }
+    assert set(label.values()) <= set(headers), headers
     for unit, row in rows.items():
         assert row["Hồ sơ quá hạn (đang xử lý)"] == overdue.get(unit, 0)
         assert row["Trong đó chưa có phiếu xin lỗi"] == without.get(unit, 0)
-        assert row["Tổng số vi phạm"] == sum(n for (u, _), n in violations.items() if u == unit)
+        assert row[f"Tổng số vi phạm (tiếp nhận từ 01/01/{month.year})"] == sum(
+            n for (u, _), n in violations.items() if u == unit
+        )
         for code, header in label.items():
-            if header in row:
-                assert row[header] == violations.get((unit, code), 0)
+            assert row[header] == violations.get((unit, code), 0)
 
 
-def test_detail_lists_hold_every_row_of_the_marts(book, published: Paths) -> None:
+def test_detail_lists_hold_every_row_of_the_marts(book, published: Paths, month: date) -> None:
     overdue = book["DS hồ sơ quá hạn"]
     got = sorted((r[0], r[1], r[7]) for r in overdue.iter_rows(min_row=3, values_only=True) if r[0])
     assert got == sorted(
@@ -175,6 +180,12 @@ def test_detail_lists_hold_every_row_of_the_marts(book, published: Paths) -> Non
     )
     violations = book["DS vi phạm"]
     got = sorted((r[0], r[6], r[1]) for r in violations.iter_rows(min_row=3, values_only=True) if r[0])
-    assert got == sorted(
-        query(published, "select dossier_key, violation_code, unit_code from marts.dossier_violations")
+    expected = query(
+        published,
+        "select dossier_key, violation_code, unit_code from marts.dossier_violations where received_at >= ?",
+        [date(month.year, 1, 1)],
+    )
+    assert got == sorted(expected)
+    assert len(expected) < query(published, "select count(*) from marts.dossier_violations")[0][0], (
+        "earlier years are left to the mart"
     )

@@ -86,9 +86,10 @@ class ReportData:
     trend_months: list[date]
     trend: dict[str, dict[str, Any]]  # unit_code -> {name, level, points: {iso month: total_points}}
     overdue: list[dict[str, Any]]
-    violations: list[dict[str, Any]]
+    violations: list[dict[str, Any]]  # of dossiers received since ``violations_since``
     issue_counts: list[dict[str, Any]]  # per unit: overdue, overdue without apology, per violation code
     violation_codes: list[str] = field(default_factory=list)
+    violations_since: date | None = None
 
     @property
     def year(self) -> int:
@@ -191,8 +192,9 @@ def _trend(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, dict
     return trend
 
 
-def _issue_counts(con: duckdb.DuckDBPyConnection, codes: list[str]) -> list[dict[str, Any]]:
-    """Per unit with anything to act on: overdue dossiers (and those without an apology), violations per rule."""
+def _issue_counts(con: duckdb.DuckDBPyConnection, codes: list[str], since: date) -> list[dict[str, Any]]:
+    """Per unit with anything to act on: overdue dossiers (and those without an apology), violations per rule
+    of the dossiers received since ``since``."""
     # The codes come from the mart itself; quoting keeps an unexpected one from breaking the statement.
     quoted = [(c.replace("'", "''"), c.replace('"', '""')) for c in codes]
     per_code = "".join(f", count(*) filter (where violation_code = '{lit}') as \"{ident}\"" for lit, ident in quoted)
@@ -215,7 +217,8 @@ def _issue_counts(con: duckdb.DuckDBPyConnection, codes: list[str]) -> list[dict
             from marts.overdue_dossiers group by unit_code
         ),
         violations as (
-            select unit_code, count(*) as violations{per_code} from marts.dossier_violations group by unit_code
+            select unit_code, count(*) as violations{per_code} from marts.dossier_violations
+            where received_at >= ? group by unit_code
         )
         select u.unit_code, u.unit_name, u.unit_level,
                coalesce(o.overdue, 0) as overdue,
@@ -228,6 +231,7 @@ def _issue_counts(con: duckdb.DuckDBPyConnection, codes: list[str]) -> list[dict
         where o.unit_code is not null or v.unit_code is not null
         order by {_LEVEL_ORDER_SQL.format(col="u.unit_level")}, overdue desc, violations desc, u.unit_code
         """,
+        [since],
     )
 
 
@@ -245,7 +249,16 @@ def load_report_data(paths: Paths, stamp: str | None = None, database: Path | No
             "order by period_start desc limit 1"
         ).fetchone()
         months = [_add_months(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
-        present = {c for (c,) in con.execute("select distinct violation_code from marts.dossier_violations").fetchall()}
+        # Violations of the scoring year (dossiers received since 1 January of the last closed month's
+        # year): what a unit can still act on. The mart keeps every year since 2019, which in a
+        # workbook would grow without end (and take openpyxl minutes); BI tools read the whole mart.
+        since = date(month.year, 1, 1)
+        present = {
+            c
+            for (c,) in con.execute(
+                "select distinct violation_code from marts.dossier_violations where received_at >= ?", [since]
+            ).fetchall()
+        }
         codes = [c for c in VIOLATIONS if c in present] + sorted(present - VIOLATIONS.keys())
         levels = "(select unit_code, any_value(unit_level) as unit_level from marts.criteria_scores group by 1)"
         overdue = _dicts(
@@ -259,7 +272,8 @@ def load_report_data(paths: Paths, stamp: str | None = None, database: Path | No
             "select v.dossier_key, v.unit_code, v.unit_name, l.unit_level, v.procedure_code, v.violation_code, "
             "v.received_at, v.due_at, v.finished_at, v.timeliness "
             f"from marts.dossier_violations as v left join {levels} as l using (unit_code) "
-            "order by v.unit_code, v.received_at desc, v.dossier_key, v.violation_code",
+            "where v.received_at >= ? order by v.unit_code, v.received_at desc, v.dossier_key, v.violation_code",
+            [since],
         )
         return ReportData(
             published_db=paths.published_db,
@@ -273,6 +287,7 @@ def load_report_data(paths: Paths, stamp: str | None = None, database: Path | No
             trend=_trend(con, months),
             overdue=overdue,
             violations=violations,
-            issue_counts=_issue_counts(con, codes),
+            issue_counts=_issue_counts(con, codes, since),
             violation_codes=codes,
+            violations_since=since,
         )

@@ -78,7 +78,12 @@ def _setup(ws: WriteOnlyWorksheet, columns: Sequence[Column], freeze: str) -> No
 
 
 def _data_row(ws: WriteOnlyWorksheet, columns: Sequence[Column], values: Sequence[Any]) -> list:
-    return [_cell(ws, v, number_format=c.number_format) for c, v in zip(columns, values, strict=True)]
+    # A styled cell costs openpyxl several times a plain value: style only where a format is wanted
+    # (the detail lists run to tens of thousands of rows).
+    return [
+        v if c.number_format is None or v is None else _cell(ws, v, number_format=c.number_format)
+        for c, v in zip(columns, values, strict=True)
+    ]
 
 
 def _scale(ws: WriteOnlyWorksheet, ref: str, maximum: float) -> None:
@@ -176,6 +181,10 @@ def _write_level_sheet(wb: Workbook, data: ReportData, level: str) -> None:
     ws.auto_filter.ref = f"A4:{get_column_letter(len(columns))}{last}"
 
 
+def _since(data: ReportData) -> str:
+    return f"{data.violations_since:%d/%m/%Y}" if data.violations_since else "—"
+
+
 def _write_issue_counts(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(ISSUES_SHEET)
     columns = [
@@ -185,24 +194,18 @@ def _write_issue_counts(wb: Workbook, data: ReportData) -> None:
         Column("Hồ sơ quá hạn (đang xử lý)", 12, COUNT),
         Column("Trong đó chưa có phiếu xin lỗi", 13, COUNT),
         Column("Số ngày làm việc quá hạn nhiều nhất", 13, COUNT),
-        Column("Tổng số vi phạm", 11, COUNT),
+        Column(f"Tổng số vi phạm (tiếp nhận từ {_since(data)})", 13, COUNT),
         *(Column(VIOLATIONS.get(code, code), 16, COUNT) for code in data.violation_codes),
     ]
     _setup(ws, columns, "C4")
     ws.append([_cell(ws, "Hồ sơ quá hạn và vi phạm theo đơn vị", font=_TITLE)])
-    ws.append(
-        [
-            _cell(
-                ws,
-                f"Hồ sơ quá hạn: chưa kết thúc xử lý, đã quá hạn trả tại thời điểm số liệu "
-                f"({data.as_of:%d/%m/%Y %H:%M}). Vi phạm: mỗi hồ sơ một dòng cho mỗi quy tắc vi phạm, "
-                "mọi hồ sơ đã tiếp nhận. Chi tiết ở hai trang kế tiếp.",
-                font=_NOTE,
-            )
-            if data.as_of
-            else _cell(ws, "Chi tiết ở hai trang kế tiếp.", font=_NOTE)
-        ]
+    as_of = f"{data.as_of:%d/%m/%Y %H:%M}" if data.as_of else "—"
+    note = (
+        f"Hồ sơ quá hạn: chưa kết thúc xử lý, đã quá hạn trả tại thời điểm số liệu ({as_of}). "
+        f"Vi phạm: hồ sơ tiếp nhận từ {_since(data)}, mỗi quy tắc vi phạm của một hồ sơ tính một lần. "
+        "Chi tiết ở hai trang kế tiếp."
     )
+    ws.append([_cell(ws, note, font=_NOTE)])
     ws.append(_header_row(ws, [c.header for c in columns]))
     for r in data.issue_counts:
         values = [
@@ -248,7 +251,7 @@ def _write_overdue(wb: Workbook, data: ReportData) -> None:
         Column("Mã TTHC", 12),
         Column("Ngày tiếp nhận", 17, DATETIME),
         Column("Hạn trả", 17, DATETIME),
-        Column("Số ngày làm việc quá hạn", 11, COUNT),
+        Column("Số ngày làm việc quá hạn", 11),
         Column("Có phiếu xin lỗi", 10),
         Column("Tình trạng", 20),
     ]
@@ -301,7 +304,10 @@ def _write_violations(wb: Workbook, data: ReportData) -> None:
         ]
         for r in data.violations
     )
-    heading = f"Danh sách vi phạm ({len(data.violations)} dòng), theo đơn vị, hồ sơ mới tiếp nhận trước"
+    heading = (
+        f"Danh sách vi phạm của hồ sơ tiếp nhận từ {_since(data)} ({len(data.violations)} dòng), theo đơn vị, "
+        "hồ sơ mới tiếp nhận trước"
+    )
     _write_list(wb, VIOLATIONS_SHEET, heading, columns, rows, len(data.violations))
 
 

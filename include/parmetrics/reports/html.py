@@ -127,6 +127,7 @@ def render_html(data: ReportData, links: list[Link]) -> str:
     """The whole page as one string."""
     province = escape(data.province_name or "toàn tỉnh")
     as_of = f"{data.as_of:%d/%m/%Y %H:%M}" if data.as_of else "—"
+    since = f"{data.violations_since:%d/%m/%Y}" if data.violations_since else "—"
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
@@ -163,6 +164,7 @@ bản công bố <code>{escape(data.stamp)}</code></p>
 </section>
 <section aria-labelledby="h-issues">
 <h2 id="h-issues">Hồ sơ quá hạn và vi phạm — {TOP_ISSUES} đơn vị cần xử lý trước</h2>
+<p class="note">Hồ sơ quá hạn tại thời điểm số liệu; vi phạm của hồ sơ tiếp nhận từ {since}.</p>
 {_issues_html(data)}
 <p class="note">Danh sách đầy đủ theo từng hồ sơ: các trang «Quá hạn, vi phạm», «DS hồ sơ quá hạn» và «DS vi phạm» của
 tệp Excel.</p>
