@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -75,13 +76,16 @@ def test_reports_are_kept_as_long_as_their_publication_version(tmp_path: Path) -
     for stamp in kept:
         (versions / f"par_metrics-{stamp}.duckdb").write_text("")
     (out / "par_metrics_latest.html").write_text("x")
-    (out / ".par_metrics_x.html.0123.tmp").write_text("debris")
+    (out / ".par_metrics_x.html.0123.tmp").write_text("debris of a crash")
+    os.utime(out / ".par_metrics_x.html.0123.tmp", (0, 0))
+    (out / ".par_metrics_y.html.4567.tmp").write_text("a run in progress")
 
     generate._prune(out, paths, keep_stamp=kept[-1])
 
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(
-        [f"par_metrics_{s}.{ext}" for s in kept for ext in ("xlsx", "html")] + ["par_metrics_latest.html"]
+        [f"par_metrics_{s}.{ext}" for s in kept for ext in ("xlsx", "html")]
+        + ["par_metrics_latest.html", ".par_metrics_y.html.4567.tmp"]
     )
 
 

@@ -13,12 +13,14 @@ changes, so a publish racing ``parmetrics report`` cannot mix two publications i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ _DBT_DOCS_KEY = ".dbt_docs.json"
 _REPORT = re.compile(rf"^{PREFIX}(\d{{8}}T\d+Z)\.(xlsx|html)$")
 # Everything dbt's docs are made of; the target, logs and installed packages are outputs or caches.
 _DBT_SKIP = {"target", "logs", "dbt_packages"}
+DEBRIS_AGE_S = 3600
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,7 @@ def ensure_dbt_docs(paths: Paths, out_dir: Path, *, force: bool = False) -> Path
     return target
 
 
-def _links(paths: Paths, out_dir: Path, workbook: Path, dbt_docs: Path | None) -> list[Link]:
-    gx = gx_docs_index(paths)
+def _links(out_dir: Path, workbook: Path, dbt_docs: Path | None, gx: Path) -> list[Link]:
     return [
         Link("Bảng tính Excel của bản công bố này", workbook.name),
         Link(
@@ -137,8 +139,12 @@ def _prune(out_dir: Path, paths: Paths, keep_stamp: str) -> None:
         match = _REPORT.match(path.name)
         if match and match.group(1) not in stamps:
             path.unlink(missing_ok=True)
+    # A crashed run leaves hidden temporary files; a running one (`parmetrics report` beside a publish)
+    # owns its own for seconds, so only old ones are debris.
     for debris in out_dir.glob(".*.tmp"):
-        debris.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - debris.stat().st_mtime > DEBRIS_AGE_S:
+                debris.unlink(missing_ok=True)
 
 
 def _source_file(paths: Paths, stamp: str) -> Path | None:
@@ -157,20 +163,26 @@ def generate_reports(paths: Paths, *, stamp: str | None = None, dbt_docs: bool =
         try:
             docs = ensure_dbt_docs(paths, out_dir)
         except Exception:
-            # The reports are still worth writing without the docs link; the page says it is missing.
-            log.exception("dbt docs could not be generated; the report links to none")
-    elif (out_dir / DBT_DOCS).exists():
+            # The reports are worth writing without fresh docs (dbt may be holding the build file for
+            # the next build when `parmetrics report` runs): link the previous docs if any.
+            log.exception("dbt docs could not be generated; the report links to the previous ones, if any")
+    if docs is None and (out_dir / DBT_DOCS).exists():
         docs = out_dir / DBT_DOCS
     workbook = out_dir / f"{PREFIX}{stamp}.xlsx"
     html = out_dir / f"{PREFIX}{stamp}.html"
-    links = _links(paths, out_dir, workbook, docs)
+    gx = gx_docs_index(paths)
+    links = _links(out_dir, workbook, docs, gx)
 
     tmp_book = out_dir / f".{workbook.name}.{uuid.uuid4().hex}.tmp"
-    write_workbook(data, tmp_book, {link.label: link.href or link.missing for link in links[1:]})
-    os.replace(tmp_book, workbook)
     tmp_html = out_dir / f".{html.name}.{uuid.uuid4().hex}.tmp"
-    tmp_html.write_text(render_html(data, links), encoding="utf-8")
-    os.replace(tmp_html, html)
+    try:
+        write_workbook(data, tmp_book, {link.label: link.href or link.missing for link in links[1:]})
+        tmp_html.write_text(render_html(data, links), encoding="utf-8")
+        os.replace(tmp_book, workbook)
+        os.replace(tmp_html, html)
+    finally:
+        tmp_book.unlink(missing_ok=True)
+        tmp_html.unlink(missing_ok=True)
 
     latest_book = out_dir / f"{PREFIX}{LATEST}.xlsx"
     latest_html = out_dir / f"{PREFIX}{LATEST}.html"
@@ -178,4 +190,4 @@ def generate_reports(paths: Paths, *, stamp: str | None = None, dbt_docs: bool =
     _replace_atomically(html, latest_html, link=True)
     _prune(out_dir, paths, stamp)
     log.info("reports of publication %s: %s, %s", stamp, workbook, html)
-    return ReportFiles(workbook, html, latest_book, latest_html, docs, gx_docs_index(paths) if links[2].href else None)
+    return ReportFiles(workbook, html, latest_book, latest_html, docs, gx if gx.exists() else None)
