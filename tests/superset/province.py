@@ -1,0 +1,61 @@
+"""A small simulated province, landed, built and published without Airflow: Superset reads only the
+published file, so the DAG machinery would add minutes and nothing else here.
+
+The pipeline's own pieces: the reference snapshot from the inbox, both dossier datasets through the
+simulated API, one ``dbt build``, one publication.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from parmetrics.config import Paths
+
+TOKEN = "superset-test-token"
+KEY = b"superset-test-pseudonym-key"
+END = datetime(2026, 11, 20)
+CLOCK = "2026-11-20T06:00:00"
+# Enough dossiers for every unit level to be ranked in the current year and for overdue dossiers and
+# violations to exist; few enough to generate, extract and build in well under a minute.
+N_DOSSIERS = 800
+
+
+@contextmanager
+def _env(**values: str):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
+    """Land, build and publish a simulated province under ``root``; returns its data paths."""
+    from parmetrics.publish import publish
+    from parmetrics.simulators.dossier_api import serve_in_thread
+    from parmetrics.simulators.dossier_data import DossierDataConfig, write_dossier_db
+    from parmetrics.simulators.reference_files import write_don_vi_file
+    from parmetrics.sources.dossier_api import ApiConnection, extract_window
+    from parmetrics.sources.reference_files import land_reference_inbox_files
+    from parmetrics.transform.dbt_runner import build
+
+    paths = Paths(root / "data")
+    source = write_dossier_db(root / "sim", DossierDataConfig(n_dossiers=n_dossiers, end=END))
+    write_don_vi_file(paths.reference_inbox, month="202611")
+    with _env(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK):
+        land_reference_inbox_files(paths.reference_inbox, paths)
+        with serve_in_thread(source, TOKEN) as server:
+            conn = ApiConnection(f"http://127.0.0.1:{server.port}", TOKEN)
+            for dataset in ("dossiers", "dossier_events"):
+                extract_window(conn, dataset, None, END, paths, KEY)
+        build(paths)
+        publish(paths, run_id="superset-test")
+    return paths
