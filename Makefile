@@ -39,11 +39,25 @@ backfill: venv
 
 ## test: lint, then every test except the slow suites (under 20 minutes on 2 cores)
 test: venv lint
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow and not superset"
 
 ## test-slow: make run's path twice, the inbox watcher under standalone, eight anomalies through the DAGs
 test-slow: venv
 	$(PYTEST) -m slow
+
+## test-superset: the dashboards (superset/) imported into a real Superset in its own environment, one chart read back
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed-$(shell cat superset/requirements.lock | cksum | cut -d' ' -f1)
+.PHONY: test-superset
+test-superset: venv $(SUPERSET_STAMP)
+	$(BIN)/pytest -m superset tests/superset
+
+# Superset conflicts with Airflow's dependencies: its own venv, from its own lock, with .venv's uv.
+$(SUPERSET_STAMP): superset/requirements.lock | venv
+	@test -x $(SUPERSET_VENV)/bin/python || $(BIN)/uv venv -q --python $(PY) $(SUPERSET_VENV)
+	$(BIN)/uv pip install -q --python $(SUPERSET_VENV)/bin/python -r superset/requirements.lock
+	@rm -f $(SUPERSET_VENV)/.installed-*
+	@touch $@
 
 ## soak: 50 rounds of random faults against the simulator, each checked against ground truth (exit 1 on any loss);
 ## SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--rounds 10 --seed 7"
