@@ -100,3 +100,29 @@ def test_the_dbt_docs_fingerprint_follows_the_project(monkeypatch, tmp_path: Pat
     assert generate.dbt_project_fingerprint() == first
     (project / "models" / "a.sql").write_text("select 2")
     assert generate.dbt_project_fingerprint() != first
+
+
+def test_parmetrics_report_after_a_rollback_reports_the_restored_publication(copy: Paths) -> None:
+    from typer.testing import CliRunner
+
+    from parmetrics.cli import app
+    from parmetrics.orchestration import build
+    from parmetrics.publish import rollback
+
+    reports = copy.published / "reports"
+    (version,) = (copy.published / "versions").glob("par_metrics-*.duckdb")
+    first = reports / f"par_metrics_{version.name.removeprefix('par_metrics-').removesuffix('.duckdb')}.html"
+    first_files = {p.name for p in reports.glob("par_metrics_2*")}
+    assert first.name in first_files
+    with data_env(copy):
+        second = build.publish("reports-before-rollback")["reports"]
+    assert Path(second["html"]).name not in first_files
+    rollback(copy)
+
+    result = CliRunner().invoke(app, ["report", "--data-dir", str(copy.root), "--no-dbt-docs"])
+
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in reports.glob("par_metrics_2*")} == first_files, "the rolled-back reports are gone"
+    latest = reports / "par_metrics_latest.html"
+    assert latest.samefile(first)
+    assert str(first) in result.output

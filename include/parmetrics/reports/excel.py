@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -320,12 +321,13 @@ def _write_info(wb: Workbook, data: ReportData, links: dict[str, str]) -> None:
         ("Số liệu đến (as_of)", data.as_of),
         ("Bản công bố", data.stamp),
         ("Tệp dữ liệu công bố", str(data.published_db)),
-        ("Các trang", ", ".join([*LEVEL_SHEETS.values(), ISSUES_SHEET, OVERDUE_SHEET, VIOLATIONS_SHEET])),
+        ("Các trang", "; ".join([*LEVEL_SHEETS.values(), ISSUES_SHEET, OVERDUE_SHEET, VIOLATIONS_SHEET])),
         ("Màu điểm", "đỏ = 0 điểm, vàng = một nửa điểm tối đa, xanh = đủ điểm tối đa của nhóm"),
-        *((name, target) for name, target in links.items()),
+        *links.items(),
     ]
     for name, value in rows:
-        ws.append([_cell(ws, name, font=Font(bold=True)), _cell(ws, value, number_format=DATETIME)])
+        fmt = DATETIME if isinstance(value, datetime) else None
+        ws.append([_cell(ws, name, font=Font(bold=True)), _cell(ws, value, number_format=fmt)])
 
 
 def write_workbook(data: ReportData, target: Path, links: dict[str, str] | None = None) -> Path:

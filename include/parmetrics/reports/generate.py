@@ -176,7 +176,11 @@ def generate_reports(paths: Paths, *, stamp: str | None = None, dbt_docs: bool =
     tmp_book = out_dir / f".{workbook.name}.{uuid.uuid4().hex}.tmp"
     tmp_html = out_dir / f".{html.name}.{uuid.uuid4().hex}.tmp"
     try:
-        write_workbook(data, tmp_book, {link.label: link.href or link.missing for link in links[1:]})
+        docs_text = {
+            link.label: f"{link.href} (đường dẫn tương đối từ thư mục của tệp này)" if link.href else link.missing
+            for link in links[1:]
+        }
+        write_workbook(data, tmp_book, docs_text)
         tmp_html.write_text(render_html(data, links), encoding="utf-8")
         os.replace(tmp_book, workbook)
         os.replace(tmp_html, html)
