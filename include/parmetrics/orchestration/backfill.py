@@ -31,6 +31,7 @@ HISTORY_DAGS = ("ingest_dossiers_history", "ingest_documents_history")
 BUILD_DAG = "build_marts"
 REPROCESS_BEHAVIORS = ("none", "failed", "completed")
 FINISHED = ("success", "failed")
+CREATE_ATTEMPTS = 6
 
 
 class BackfillError(RuntimeError):
@@ -93,7 +94,13 @@ def _describe(backfill: dict[str, Any]) -> str:
 
 
 def ensure_backfill(
-    api: AirflowApi, dag_id: str, months: MonthRange, *, reprocess_behavior: str, max_active_runs: int
+    api: AirflowApi,
+    dag_id: str,
+    months: MonthRange,
+    *,
+    reprocess_behavior: str,
+    max_active_runs: int,
+    retry_wait: float = 5.0,
 ) -> tuple[dict[str, Any], bool]:
     """The unfinished backfill of ``dag_id`` for these months, or a new one. Returns (backfill, created)."""
     if reprocess_behavior not in REPROCESS_BEHAVIORS:
@@ -117,10 +124,19 @@ def ensure_backfill(
         "max_active_runs": max_active_runs,
         "run_backwards": False,
     }
-    try:
-        return api.request("POST", "/backfills", json=body), True
-    except AirflowApiError as exc:
-        raise BackfillError(f"Airflow refused the backfill of {dag_id} for {months.label()}: {exc}") from exc
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return api.request("POST", "/backfills", json=body), True
+        except AirflowApiError as exc:
+            # 503: the metadata database was locked (SQLite under concurrent writers); Airflow removed
+            # the partial backfill. Anything else is a refusal to report as it is.
+            if " 503" not in str(exc) or attempt == CREATE_ATTEMPTS:
+                raise BackfillError(f"Airflow refused the backfill of {dag_id} for {months.label()}: {exc}") from exc
+        time.sleep(retry_wait * attempt)
+        for backfill in api.backfills(dag_id):
+            if backfill["completed_at"] is None and months.covers(backfill):
+                return backfill, True
+    raise AssertionError("unreachable")
 
 
 @dataclass
