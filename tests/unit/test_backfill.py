@@ -157,3 +157,28 @@ def test_waits_for_the_build_that_started_after_the_last_landing():
     api.runs["build_marts"] = [{"dag_run_id": "early", "state": "success", "start_date": "2026-11-26T09:59:00+00:00"}]
     with pytest.raises(BackfillError, match="no build_marts run finished"):
         wait_for_build_after(api, landed, timeout=0, interval=0)
+
+
+def test_a_locked_metadata_database_is_retried_and_other_refusals_are_reported():
+    from parmetrics.orchestration.airflow_api import AirflowApiError
+
+    class LockedOnce(FakeApi):
+        def __init__(self, failures: list[str]) -> None:
+            super().__init__()
+            self.failures = failures
+
+        def request(self, method: str, path: str, **kwargs: Any) -> Any:
+            if method == "POST" and self.failures:
+                raise AirflowApiError(self.failures.pop(0))
+            return super().request(method, path, **kwargs)
+
+    locked = "POST /api/v2/backfills → 503: Database is locked. Backfill creation is not supported on SQLite"
+    api = LockedOnce([locked, locked])
+    backfill, created = ensure_backfill(
+        api, "ingest_dossiers_history", SIX_YEARS, reprocess_behavior="none", max_active_runs=2, retry_wait=0
+    )
+    assert created and len(api.posted) == 1 and backfill["id"] == 7
+    refused = LockedOnce(["POST /api/v2/backfills → 422: to_date before from_date"])
+    with pytest.raises(BackfillError, match=r"refused the backfill of ingest_dossiers_history.*422"):
+        ensure_backfill(refused, "ingest_dossiers_history", SIX_YEARS, reprocess_behavior="none", max_active_runs=2)
+    assert refused.posted == []
