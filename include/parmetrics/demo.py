@@ -17,11 +17,12 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -231,9 +232,17 @@ def run_pipeline(api, paths: Paths, console: Console, timeout: float) -> dict:
     raise TimeoutError("no asset-triggered build_marts run finished after the last landing")
 
 
-def run_demo(paths: Paths, settings: DemoSettings, console: Console | None = None) -> int:
+def run_demo(
+    paths: Paths,
+    settings: DemoSettings,
+    console: Console | None = None,
+    cluster: Callable[[Path, dict[str, str]], Any] = Standalone,
+) -> int:
     """Run the pipeline once through Airflow standalone. Sources set in the environment (see
-    ``orchestration/external.py``) are used as they are; only the others are simulated."""
+    ``orchestration/external.py``) are used as they are; only the others are simulated.
+
+    ``cluster(airflow_home, env)`` makes the Airflow to run on (``start``, ``wait_ready``, ``stop``):
+    standalone by default, a CeleryExecutor cluster for the distributed path (``make test-celery``)."""
     console = console or Console()
     started = time.monotonic()
     ext = external_systems()
@@ -261,8 +270,9 @@ def run_demo(paths: Paths, settings: DemoSettings, console: Console | None = Non
             # Real systems: the wall clock and nightly schedules, and their settings win.
             env.pop("PARMETRICS_CLOCK")
         env.update(ext.env())
-        airflow = Standalone(paths.root / "airflow", env)
-        console.print(f"starting Airflow standalone (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
+        airflow = cluster(paths.root / "airflow", env)
+        kind = type(airflow).__name__
+        console.print(f"starting Airflow {kind} (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
         airflow.start()
         try:
             api = airflow.wait_ready(DAG_IDS, timeout=settings.timeout)
