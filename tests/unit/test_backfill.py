@@ -182,3 +182,20 @@ def test_a_locked_metadata_database_is_retried_and_other_refusals_are_reported()
     with pytest.raises(BackfillError, match=r"refused the backfill of ingest_dossiers_history.*422"):
         ensure_backfill(refused, "ingest_dossiers_history", SIX_YEARS, reprocess_behavior="none", max_active_runs=2)
     assert refused.posted == []
+
+
+def test_the_embedded_path_creates_only_the_missing_backfills():
+    from parmetrics.orchestration.backfill import missing_backfills
+
+    api = FakeApi()
+    api.backfill_rows["ingest_dossiers_history"] = [
+        {"id": 4, "dag_id": "ingest_dossiers_history", "completed_at": None,
+         "from_date": "2018-12-31T17:00:00Z", "to_date": "2024-11-30T17:00:00Z"},
+    ]  # fmt: skip
+    assert missing_backfills(api, SIX_YEARS) == ["ingest_documents_history"]
+    api.backfill_rows["ingest_documents_history"] = [
+        {"id": 5, "dag_id": "ingest_documents_history", "completed_at": None,
+         "from_date": "2019-12-31T17:00:00Z", "to_date": "2020-11-30T17:00:00Z"},
+    ]  # fmt: skip
+    with pytest.raises(BackfillError, match="backfill 5 of ingest_documents_history"):
+        missing_backfills(api, SIX_YEARS)

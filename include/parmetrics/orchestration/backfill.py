@@ -93,6 +93,13 @@ def _describe(backfill: dict[str, Any]) -> str:
     return f"backfill {backfill['id']} of {backfill['dag_id']} ({start:%Y-%m} → {end:%Y-%m})"
 
 
+def _conflict(unfinished: dict[str, Any], months: MonthRange) -> str:
+    return (
+        f"{_describe(unfinished)} is unfinished and Airflow allows one per DAG: let it finish, or cancel "
+        f"it (UI, or PUT /api/v2/backfills/{unfinished['id']}/cancel) before backfilling {months.label()}"
+    )
+
+
 def ensure_backfill(
     api: AirflowApi,
     dag_id: str,
@@ -112,10 +119,7 @@ def ensure_backfill(
                 api.request("PUT", f"/backfills/{backfill['id']}/unpause")
             return backfill, False
     if unfinished:
-        raise BackfillError(
-            f"{_describe(unfinished[0])} is unfinished and Airflow allows one per DAG: let it finish, or cancel "
-            f"it (UI, or PUT /api/v2/backfills/{unfinished[0]['id']}/cancel) before backfilling {months.label()}"
-        )
+        raise BackfillError(_conflict(unfinished[0], months))
     body = {
         "dag_id": dag_id,
         "from_date": months.from_date,
@@ -137,6 +141,53 @@ def ensure_backfill(
             if backfill["completed_at"] is None and months.covers(backfill):
                 return backfill, True
     raise AssertionError("unreachable")
+
+
+def missing_backfills(api: AirflowApi, months: MonthRange, dag_ids: Iterable[str] = HISTORY_DAGS) -> list[str]:
+    """The twins that have no unfinished backfill for these months (raises if another range is unfinished)."""
+    missing = []
+    for dag_id in dag_ids:
+        unfinished = [b for b in api.backfills(dag_id) if b["completed_at"] is None]
+        if any(months.covers(b) for b in unfinished):
+            continue
+        if unfinished:
+            raise BackfillError(_conflict(unfinished[0], months))
+        missing.append(dag_id)
+    return missing
+
+
+def create_backfill_with_cli(
+    env: dict[str, str], dag_id: str, months: MonthRange, *, reprocess_behavior: str, max_active_runs: int
+) -> None:
+    """``airflow backfill create`` — for the embedded Airflow, with its scheduler stopped.
+
+    On SQLite, Airflow refuses to create a backfill while the scheduler writes ("Backfill creation is not
+    supported on SQLite under concurrent access"): each month's run is a read-then-write that loses to
+    any concurrent commit. With nothing else running, creation is one quiet transaction.
+    """
+    from parmetrics.orchestration.standalone import airflow_cli
+
+    if reprocess_behavior not in REPROCESS_BEHAVIORS:
+        raise BackfillError(f"--reprocess-behavior {reprocess_behavior!r}: expected one of {REPROCESS_BEHAVIORS}")
+    try:
+        airflow_cli(
+            env,
+            "backfill",
+            "create",
+            "--dag-id",
+            dag_id,
+            # Explicit offsets: the CLI reads a bare date in Airflow's default timezone (UTC).
+            "--from-date",
+            months.from_date,
+            "--to-date",
+            months.to_date,
+            "--reprocess-behavior",
+            reprocess_behavior,
+            "--max-active-runs",
+            str(max_active_runs),
+        )
+    except RuntimeError as exc:
+        raise BackfillError(f"airflow backfill create for {dag_id} ({months.label()}) failed: {exc}") from exc
 
 
 @dataclass
@@ -262,8 +313,12 @@ def run_backfill(
     reprocess_behavior: str = "failed",
     max_active_runs: int = 2,
     timeout: float = 3600,
+    created_before: Iterable[str] = (),
 ) -> BackfillReport:
-    """Create (or follow) the backfill of every history twin, show progress, wait for the final build."""
+    """Create (or follow) the backfill of every history twin, show progress, wait for the final build.
+
+    ``created_before``: twins whose backfill the caller has just created (the embedded path creates them
+    with the CLI); they are followed, and reported as created."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
@@ -274,6 +329,7 @@ def run_backfill(
         backfills[dag_id], created[dag_id] = ensure_backfill(
             api, dag_id, months, reprocess_behavior=reprocess_behavior, max_active_runs=max_active_runs
         )
+        created[dag_id] = created[dag_id] or dag_id in set(created_before)
         verb = "created" if created[dag_id] else "following unfinished"
         console.print(f"{verb} {_describe(backfills[dag_id])}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -54,7 +54,13 @@ def register(app: typer.Typer) -> None:
 
         from parmetrics.cli import _paths, console
         from parmetrics.orchestration.airflow_api import AirflowApi
-        from parmetrics.orchestration.backfill import BackfillError, MonthRange, run_backfill
+        from parmetrics.orchestration.backfill import (
+            BackfillError,
+            MonthRange,
+            create_backfill_with_cli,
+            missing_backfills,
+            run_backfill,
+        )
 
         logging.basicConfig(level=logging.WARNING)
         try:
@@ -80,11 +86,27 @@ def register(app: typer.Typer) -> None:
                 from parmetrics.orchestration.embedded import embedded_airflow
 
                 settings = DemoSettings(timeout=timeout, **({"n_dossiers": dossiers} if dossiers else {}))
-                with embedded_airflow(paths, settings, console, BACKFILL_DAG_IDS) as api:
+                with embedded_airflow(paths, settings, console, BACKFILL_DAG_IDS) as (api, airflow):
+                    missing = missing_backfills(api, months)
+                    if missing:
+                        # SQLite: Airflow cannot create a backfill while its scheduler writes.
+                        console.print(f"creating the backfills of {', '.join(missing)} with the scheduler stopped …")
+                        airflow.stop()
+                        for dag_id in missing:
+                            create_backfill_with_cli(
+                                airflow.env,
+                                dag_id,
+                                months,
+                                reprocess_behavior=reprocess_behavior,
+                                max_active_runs=max_active_runs,
+                            )
+                        airflow.start()
+                        api = airflow.wait_ready(BACKFILL_DAG_IDS, timeout=timeout)
                     report = run_backfill(
                         api,
                         months,
                         console,
+                        created_before=missing,
                         reprocess_behavior=reprocess_behavior,
                         max_active_runs=max_active_runs,
                         timeout=timeout,

@@ -23,7 +23,7 @@ from parmetrics.orchestration.standalone import Standalone
 @contextlib.contextmanager
 def embedded_airflow(
     paths: Paths, settings, console: Console, dag_ids: set[str], *, land_files: bool = True
-) -> Iterator[AirflowApi]:
+) -> Iterator[tuple[AirflowApi, Standalone]]:
     """Start the simulated sources and Airflow standalone; yield its API once every DAG is parsed and
     unpaused (and, with ``land_files``, once the inbox watchers have landed the dropped files: the
     dossier landing suite checks unit codes against the reference snapshots). Stops everything on exit."""
@@ -52,7 +52,7 @@ def embedded_airflow(
             api = airflow.wait_ready(dag_ids, timeout=settings.timeout)
             if land_files:
                 wait_for_file_ingestion(api, paths, console, settings.timeout)
-            yield api
+            yield api, airflow
         finally:
             console.print("stopping Airflow …")
             airflow.stop()
