@@ -367,6 +367,20 @@ class DossierStore:
         self.db_path = Path(db_path)
         if not self.db_path.exists():
             raise FileNotFoundError(f"dossier API database not found: {self.db_path}")
+        self._local = threading.local()
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection, kept for the thread's life (a keep-alive client is served
+        by one thread): its page cache and memory map survive from page to page. Each query runs in
+        autocommit, so it sees whatever a mutation committed before it."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+            conn.text_factory = bytes
+            conn.execute("PRAGMA mmap_size=1073741824")
+            conn.execute("PRAGMA cache_size=-32768")
+            self._local.conn = conn
+        return conn
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -390,8 +404,7 @@ class DossierStore:
         ds = request.dataset
         state = decode_cursor(request.cursor or "")
         where = " AND ".join(f"{c} = ?" for c in ds.key_columns)
-        with self.connect() as conn:
-            row = conn.execute(f"SELECT payload FROM {ds.table} WHERE {where}", list(state["k"])).fetchone()
+        row = self._reader().execute(f"SELECT payload FROM {ds.table} WHERE {where}", list(state["k"])).fetchone()
         return None if row is None else row[0]
 
     def touch_next_dossier(
@@ -437,26 +450,26 @@ class DossierStore:
         if request.updated_to is not None:
             where.append(f"{ds.window_column} < ?")
             params.append(request.updated_to)
-        with self.connect() as conn:
-            if request.cursor is None:
-                clause = " AND ".join(where) or "1"
-                total = conn.execute(f"SELECT count(*) FROM {ds.table} WHERE {clause}", params).fetchone()[0]
-            else:
-                state = decode_cursor(request.cursor)
-                if not hmac.compare_digest(str(state["w"]), window):
-                    raise ApiError(400, "cursor belongs to a different window")
-                if not isinstance(state["k"], list) or len(state["k"]) != len(ds.key_columns):
-                    raise ApiError(400, "malformed cursor")
-                total = int(state["t"])
-                placeholders = ", ".join("?" * len(ds.key_columns))
-                where.append(f"({', '.join(ds.key_columns)}) > ({placeholders})")
-                params.extend(state["k"])
+        conn = self._reader()
+        if request.cursor is None:
             clause = " AND ".join(where) or "1"
-            rows = conn.execute(
-                f"SELECT {', '.join(ds.key_columns)}, payload FROM {ds.table} WHERE {clause} "
-                f"ORDER BY {', '.join(ds.key_columns)} LIMIT ?",
-                [*params, request.limit + 1],
-            ).fetchall()
+            total = conn.execute(f"SELECT count(*) FROM {ds.table} WHERE {clause}", params).fetchone()[0]
+        else:
+            state = decode_cursor(request.cursor)
+            if not hmac.compare_digest(str(state["w"]), window):
+                raise ApiError(400, "cursor belongs to a different window")
+            if not isinstance(state["k"], list) or len(state["k"]) != len(ds.key_columns):
+                raise ApiError(400, "malformed cursor")
+            total = int(state["t"])
+            placeholders = ", ".join("?" * len(ds.key_columns))
+            where.append(f"({', '.join(ds.key_columns)}) > ({placeholders})")
+            params.extend(state["k"])
+        clause = " AND ".join(where) or "1"
+        rows = conn.execute(
+            f"SELECT {', '.join(ds.key_columns)}, payload FROM {ds.table} WHERE {clause} "
+            f"ORDER BY {', '.join(ds.key_columns)} LIMIT ?",
+            [*params, request.limit + 1],
+        ).fetchall()
         more = len(rows) > request.limit
         rows = rows[: request.limit]
         next_cursor = None

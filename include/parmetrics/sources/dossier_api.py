@@ -30,14 +30,29 @@ from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS
 from parmetrics.landing.writer import BatchWriter
 from parmetrics.privacy import pseudonymise_dossier
 from parmetrics.quality.landing_gate import landing_gate
-from parmetrics.sources.dossier_records import MalformedRecord, dossier_row, event_row, record_label
+from parmetrics.sources.dossier_records import (
+    TYPED_PAGES,
+    MalformedRecord,
+    dossier_row,
+    event_row,
+    record_label,
+    typed_page_table,
+)
 from parmetrics.timestamps import format_ts
+
+try:  # a C JSON decoder (Airflow requires msgspec): several times faster than json on whole pages
+    from msgspec import DecodeError as _DecodeError
+    from msgspec.json import decode as _json_decode
+except ImportError:  # pragma: no cover
+    _DecodeError = ValueError
+    _json_decode = json.loads
 
 log = logging.getLogger(__name__)
 
 SOURCE = "dossier_api"
 Dataset = Literal["dossiers", "dossier_events"]
 ENDPOINTS: dict[str, str] = {"dossiers": "/api/v1/dossiers", "dossier_events": "/api/v1/dossier-events"}
+DATASET_OF_PATH = {path: dataset for dataset, path in ENDPOINTS.items()}
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
@@ -117,6 +132,20 @@ def batch_id_for_window(updated_from: datetime | None, updated_to: datetime | No
     return f"{format_ts(updated_from) or 'open'}_{format_ts(updated_to) or 'open'}"
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of the API. ``typed``: every record passed the contract's rules while being decoded
+    (``data`` holds typed structs); otherwise ``data`` holds whatever JSON values the page carried."""
+
+    data: list[Any]
+    total: int
+    next_cursor: str | None
+    typed: bool = False
+    # The body as received, for a typed page that must be read record by record after all (typed
+    # structs hold coerced values, e.g. 50000 read as 50000.0: not what a fingerprint must see).
+    raw: bytes | None = field(default=None, repr=False)
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
@@ -159,7 +188,7 @@ class DossierApiClient:
             return min(exc.retry_after, self.conn.max_retry_after)
         return self._backoff(state)
 
-    def get_page(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def get_page(self, path: str, params: dict[str, Any]) -> Page:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.conn.max_attempts),
             wait=self._wait,
@@ -180,7 +209,7 @@ class DossierApiClient:
                 f"dossier API unreachable for GET {path} after {self.conn.max_attempts} attempts: {exc!r}"
             ) from exc
 
-    def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _get_once(self, path: str, params: dict[str, Any]) -> Page:
         response = self._http.get(path, params={k: v for k, v in params.items() if v is not None})
         status = response.status_code
         if status == 401:
@@ -193,18 +222,24 @@ class DossierApiClient:
             except ValueError:
                 detail = response.text[:200]
             raise DossierApiError(f"dossier API answered {status} for GET {path}: {detail}")
+        content = response.content
+        typed = TYPED_PAGES.get(DATASET_OF_PATH.get(path, ""))
+        if typed is not None:
+            try:
+                page = typed.decode(content)
+                return Page(page.data, page.total, page.next_cursor, typed=True, raw=content)
+            except _DecodeError:
+                pass  # some record breaks a rule (or the body is cut short): decoded as plain JSON below
         try:
-            body = response.json()
-        except ValueError as exc:
+            body = _json_decode(content)
+        except (ValueError, _DecodeError) as exc:
             # A 200 with a body cut short is a transport failure in disguise: retry it.
             raise _RetryableResponse(status, path, None) from exc
         if not isinstance(body, dict) or not isinstance(body.get("data"), list) or "total" not in body:
             raise DossierApiError(f"dossier API answered GET {path} with a body that is not a page")
-        return body
+        return Page(body["data"], int(body["total"]), body.get("next_cursor"))
 
-    def iter_pages(
-        self, path: str, updated_from: str | None, updated_to: str | None, limit: int
-    ) -> Iterator[dict[str, Any]]:
+    def iter_pages(self, path: str, updated_from: str | None, updated_to: str | None, limit: int) -> Iterator[Page]:
         cursor = None
         while True:
             page = self.get_page(
@@ -212,7 +247,7 @@ class DossierApiClient:
                 {"updated_from": updated_from, "updated_to": updated_to, "limit": limit, "cursor": cursor},
             )
             yield page
-            next_cursor = page.get("next_cursor")
+            next_cursor = page.next_cursor
             if next_cursor is None:
                 return
             if next_cursor == cursor:
@@ -221,7 +256,7 @@ class DossierApiClient:
 
     def window_total(self, path: str, updated_from: str | None, updated_to: str | None) -> int:
         page = self.get_page(path, {"updated_from": updated_from, "updated_to": updated_to, "limit": 1})
-        return int(page["total"])
+        return page.total
 
 
 def _fingerprint(record: Any) -> int:
@@ -238,6 +273,10 @@ class _Extraction:
     A record that fails to parse is quarantined, but a record can be served broken once and whole the
     next time (a transient corruption): when a pass quarantined anything, the window is read again and
     a record that reads whole in any pass lands; only what stays broken is quarantined.
+
+    Each page becomes an Arrow table at once: a page whose records all passed the contract's rules while
+    being decoded is built column by column (``typed_page_table``); any other page record by record. Only
+    the key bookkeeping (duplicates across pages and passes) runs per row.
     """
 
     dataset: str
@@ -252,11 +291,13 @@ class _Extraction:
     pass_keys: set[Any] = field(default_factory=set)
     pass_quarantine: list[dict[str, Any]] = field(default_factory=list)
     _fingerprints: set[int] = field(default_factory=set)
-    _buffer: list[dict[str, Any] | None] = field(default_factory=list)
-    # key -> (version, where): where >= 0 is a flushed part's number, where < 0 the buffer index -(i + 1).
-    # Compact on purpose: one entry per distinct record of the window (1M dossiers ~ 150 MB).
-    _seen: dict[Any, tuple[datetime, int]] = field(default_factory=dict)
-    _superseded: dict[int, set[tuple[Any, datetime]]] = field(default_factory=dict)
+    # The pages not yet flushed, and for each of their rows (in order) whether it is still the newest.
+    _tables: list[pa.Table] = field(default_factory=list)
+    _alive: list[bool] = field(default_factory=list)
+    # key -> (version in epoch seconds, where): where >= 0 is a flushed part's number, where < 0 the
+    # buffered row -(i + 1). Compact on purpose: one entry per distinct record of the window.
+    _seen: dict[Any, tuple[int, int]] = field(default_factory=dict)
+    _superseded: dict[int, set[tuple[Any, int]]] = field(default_factory=dict)
     _parts: int = 0
     _buffered: int = 0
 
@@ -284,24 +325,35 @@ class _Extraction:
             out.append({"reason": entry["reason"], "record": entry["record"]})
         return out
 
-    def add_page(self, records: list[Any]) -> None:
+    @property
+    def _schema(self) -> pa.Schema:
+        return DOSSIERS if self.dataset == "dossiers" else DOSSIER_EVENTS
+
+    def add_page(self, page: Page | list[Any]) -> None:
+        records, typed = (page.data, page.typed) if isinstance(page, Page) else (page, False)
         self.pages += 1
-        for raw in records:
-            self.read += 1
-            self._add(raw)
+        self.read += len(records)
+        table = None
+        # Fingerprints (second pass on) need the records as JSON values: those pages go record by record.
+        if typed and not self.fingerprinting:
+            table = typed_page_table(self.dataset, records, self.writer.batch_id, self.key)
+        if table is None:
+            if typed:  # decoded again as the plain JSON values the per-record path expects
+                records = _json_decode(page.raw)["data"]
+            table = pa.Table.from_pylist([row for raw in records if (row := self._parse(raw))], schema=self._schema)
+        self._add_table(table)
         if self._buffered >= self.rows_per_part:
             self._flush()
 
-    def _add(self, raw: Any) -> None:
-        batch_id = self.writer.batch_id
+    def _parse(self, raw: Any) -> dict[str, Any] | None:
+        """The landing row of one record; None when it is quarantined (this pass)."""
         if self.dataset == "dossiers":
             record = pseudonymise_dossier(raw, self.key) if isinstance(raw, dict) else raw
-            parse, key_of, version_field = dossier_row, (lambda r: r["MaHoSo"]), "NgayCapNhat"
+            parse = dossier_row
         else:
-            record = raw
-            parse, key_of, version_field = event_row, (lambda r: (r["MaHoSo"], r["STT"])), "ThoiDiemGhiNhan"
+            record, parse = raw, event_row
         try:
-            row = parse(record, batch_id)
+            row = parse(record, self.writer.batch_id)
         except MalformedRecord as exc:
             entry: dict[str, Any] = {"reason": f"{record_label(record, self.dataset)}: {exc}", "record": record}
             code = record.get("MaHoSo") if isinstance(record, dict) else None
@@ -310,39 +362,60 @@ class _Extraction:
             else:
                 entry["_fp"] = _fingerprint(record)
             self.pass_quarantine.append(entry)
-            return
-        key, version = key_of(row), row[version_field]
+            return None
         if self.fingerprinting:
             self._fingerprints.add(_fingerprint(record))
-        in_pass = key in self.pass_keys
-        self.pass_keys.add(key)
-        previous = self._seen.get(key)
-        if previous is not None:
-            if in_pass:
-                self.duplicates += 1
-            old_version, where = previous
-            if version <= old_version:
-                return
-            if where < 0:
-                self._buffer[-where - 1] = None
-                self._buffered -= 1
-            else:
-                self._superseded.setdefault(where, set()).add((key, old_version))
-        self._seen[key] = (version, -len(self._buffer) - 1)
-        self._buffer.append(row)
-        self._buffered += 1
+        return row
+
+    def _keys(self, table: pa.Table) -> list[Any]:
+        codes = table["MaHoSo"].to_pylist()
+        if self.dataset == "dossiers":
+            return codes
+        return list(zip(codes, table["STT"].to_pylist(), strict=True))
+
+    def _versions(self, table: pa.Table) -> list[int]:
+        column = "NgayCapNhat" if self.dataset == "dossiers" else "ThoiDiemGhiNhan"
+        return table[column].cast(pa.int64()).to_pylist()
+
+    def _add_table(self, table: pa.Table) -> None:
+        base = len(self._alive)
+        self._alive.extend([True] * table.num_rows)
+        self._tables.append(table)
+        self._buffered += table.num_rows
+        seen, pass_keys, alive = self._seen, self.pass_keys, self._alive
+        for i, (key, version) in enumerate(zip(self._keys(table), self._versions(table), strict=True)):
+            in_pass = key in pass_keys
+            pass_keys.add(key)
+            previous = seen.get(key)
+            if previous is not None:
+                if in_pass:
+                    self.duplicates += 1
+                old_version, where = previous
+                if version <= old_version:
+                    alive[base + i] = False
+                    self._buffered -= 1
+                    continue
+                if where < 0:
+                    alive[-where - 1] = False
+                    self._buffered -= 1
+                else:
+                    self._superseded.setdefault(where, set()).add((key, old_version))
+            seen[key] = (version, -(base + i) - 1)
 
     def _flush(self) -> None:
-        rows = [r for r in self._buffer if r is not None]
-        self._buffer.clear()
-        self._buffered = 0
-        if not rows:
+        tables, alive = self._tables, self._alive
+        self._tables, self._alive, self._buffered = [], [], 0
+        if not tables:
+            return
+        table = pa.concat_tables(tables)
+        if not all(alive):
+            table = table.filter(pa.array(alive, pa.bool_()))
+        if table.num_rows == 0:
             return
         part = self._parts
-        self.writer.write_rows(rows)
+        self.writer.write_table(table)
         self._parts += 1
-        for row in rows:
-            key = row["MaHoSo"] if self.dataset == "dossiers" else (row["MaHoSo"], row["STT"])
+        for key in self._keys(table):
             self._seen[key] = (self._seen[key][0], part)
 
     def finish(self) -> None:
@@ -350,19 +423,8 @@ class _Extraction:
         for part, stale in self._superseded.items():
             self.writer.rewrite_part(part, lambda table, stale=stale: self._drop_rows(table, stale))
 
-    def _drop_rows(self, table: pa.Table, stale: set[tuple[Any, datetime]]) -> pa.Table:
-        if self.dataset == "dossiers":
-            keys = [(k, v) for k, v in zip(table["MaHoSo"].to_pylist(), table["NgayCapNhat"].to_pylist(), strict=True)]
-        else:
-            keys = [
-                ((m, s), v)
-                for m, s, v in zip(
-                    table["MaHoSo"].to_pylist(),
-                    table["STT"].to_pylist(),
-                    table["ThoiDiemGhiNhan"].to_pylist(),
-                    strict=True,
-                )
-            ]
+    def _drop_rows(self, table: pa.Table, stale: set[tuple[Any, int]]) -> pa.Table:
+        keys = zip(self._keys(table), self._versions(table), strict=True)
         return table.filter(pa.array([k not in stale for k in keys], pa.bool_()))
 
     @property
@@ -446,8 +508,8 @@ def extract_window(
                     run.start_pass()
                     pass_first_total = None
                     for page in api.iter_pages(path, ts_from, ts_to, page_limit):
-                        pass_first_total = page["total"] if pass_first_total is None else pass_first_total
-                        run.add_page(page["data"])
+                        pass_first_total = page.total if pass_first_total is None else pass_first_total
+                        run.add_page(page)
                     first_total = pass_first_total if first_total is None else first_total
                     fresh_total = api.window_total(path, ts_from, ts_to)
                     # Each distinct record of the pass either parsed or was quarantined; duplicates
