@@ -98,7 +98,8 @@ def ingestion_dag(source: DatabaseSource, *, history: bool = False) -> DAG:
         tags=["ingestion", source.name, *(["history"] if history else [])],
     ) as dag:
 
-        @task
+        # Return values are single XComs: a dict would otherwise become one XCom per key.
+        @task(multiple_outputs=False)
         def resolve_window(**context) -> dict:
             if history and ingestion.skip_scheduled_history_run(context):
                 # Demo and tests run on a fixed reference clock far from the wall clock: there the
@@ -108,7 +109,7 @@ def ingestion_dag(source: DatabaseSource, *, history: bool = False) -> DAG:
                 raise AirflowSkipException("event-only mode: history twins run only for backfills or by hand")
             return ingestion.resolve_window(context, source.name, source.datasets, history=history)
 
-        @task
+        @task(multiple_outputs=False)
         def extract(dataset: str, window: dict) -> dict:
             return ingestion.extract_dataset(source.name, dataset, window)
 
