@@ -38,7 +38,10 @@ def nightly_through_airflow(
     from parmetrics.orchestration.standalone import Standalone
 
     settings = DemoSettings(end=plan.end)  # the same reference clock: the source's end + 6 h
-    airflow = Standalone(paths.root / "airflow", pipeline_env(paths, settings, secret, api_port))
+    from parmetrics.bench.harness import bytecode_env
+
+    env = {**pipeline_env(paths, settings, secret, api_port), **bytecode_env(paths)}
+    airflow = Standalone(paths.root / "airflow", env)
     airflow.start()
     try:
         api = airflow.wait_ready(DAG_IDS, timeout=timeout)

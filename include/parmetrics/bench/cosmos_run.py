@@ -41,9 +41,10 @@ def cosmos_env(paths: Paths, plan: Any, secret: dict[str, str], manifest: Path) 
 def cosmos_build(
     paths: Paths, plan: Any, secret: dict[str, str], manifest: Path, console: Console, timeout: float
 ) -> dict[str, Any]:
+    from parmetrics.bench.harness import bytecode_env
     from parmetrics.orchestration.standalone import Standalone
 
-    env = cosmos_env(paths, plan, secret, manifest)
+    env = {**cosmos_env(paths, plan, secret, manifest), **bytecode_env(paths)}
     paths.build_db.unlink(missing_ok=True)
     airflow = Standalone(paths.root / "airflow_cosmos", env)
     airflow.start()
