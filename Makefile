@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 UV_VERSION := 0.13.8
 SQL_PATHS := dbt_project/models dbt_project/macros dbt_project/tests
 
-.PHONY: venv run up test test-slow lint fmt lock clean
+.PHONY: venv run up test test-slow test-celery lint fmt lock clean
 # Two workers: the suites are CPU-bound and the machines have 2 cores.
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 
@@ -39,7 +39,7 @@ backfill: venv
 
 ## test: lint, then every test except the slow suites (under 20 minutes on 2 cores)
 test: venv lint
-	$(PYTEST) -m "not slow and not superset"
+	$(PYTEST) -m "not slow and not superset and not celery"
 
 ## test-slow: make run's path twice, the inbox watcher under standalone, eight anomalies through the DAGs
 test-slow: venv
@@ -58,6 +58,10 @@ $(SUPERSET_STAMP): superset/requirements.lock | venv
 	$(BIN)/uv pip install -q --python $(SUPERSET_VENV)/bin/python -r superset/requirements.lock
 	@rm -f $(SUPERSET_VENV)/.installed-*
 	@touch $@
+
+## test-celery: the pipeline on CeleryExecutor (PostgreSQL + Redis from Debian packages, two workers) equals the embedded run
+test-celery: venv
+	services="$$(.ci/services.sh postgres redis)" && eval "$$services" && $(BIN)/pytest -m celery -rP tests/deploy
 
 ## soak: 50 rounds of random faults against the simulator, each checked against ground truth (exit 1 on any loss);
 ## SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--rounds 10 --seed 7"
