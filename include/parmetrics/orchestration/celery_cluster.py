@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from parmetrics.orchestration.airflow_api import AirflowApi
+from parmetrics.orchestration.preload import install_local_settings
 from parmetrics.orchestration.standalone import airflow_cli, airflow_env, create_pools, free_port, venv_bin
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class CeleryCluster:
         self.airflow_home.mkdir(parents=True, exist_ok=True)
         self.log_path.mkdir(exist_ok=True)
         self._admin(f'create database "{self.database}"')
+        install_local_settings(self.airflow_home)
         airflow_cli(self.env, "db", "migrate", timeout=600)
         create_pools(self.env)
 

@@ -97,7 +97,6 @@ def ingestion_dag(source: DatabaseSource, *, history: bool = False) -> DAG:
         doc_md=_dag_doc(source, history),
         tags=["ingestion", source.name, *(["history"] if history else [])],
     ) as dag:
-
         # Return values are single XComs: a dict would otherwise become one XCom per key.
         @task(multiple_outputs=False)
         def resolve_window(**context) -> dict:

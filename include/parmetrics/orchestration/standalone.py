@@ -24,6 +24,7 @@ import psutil
 from parmetrics.config import REPO_ROOT
 from parmetrics.orchestration.airflow_api import AirflowApi
 from parmetrics.orchestration.assets import DUCKDB_WRITER_POOL, HISTORY_INGESTION_POOL, HISTORY_INGESTION_SLOTS
+from parmetrics.orchestration.preload import install_local_settings
 
 log = logging.getLogger(__name__)
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -116,6 +117,7 @@ class Standalone:
     def prepare(self) -> None:
         """Migrate the metadata database and create the DuckDB writer pool before any run."""
         self.airflow_home.mkdir(parents=True, exist_ok=True)
+        install_local_settings(self.airflow_home)
         airflow_cli(self.env, "db", "migrate")
         create_pools(self.env)
 
