@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +37,10 @@ class SoakFaultPlan(KnobFaultPlan):
     A timeout holds the request for ``stall_s`` (longer than the client's timeout) and then drops
     the connection; a truncated page cuts the JSON body inside its last record, so the client sees a
     ``200`` it cannot parse. Both are logged to the server's fault log like the standard kinds.
+
+    For a kill, the runner reads the request log (``served``: pages answered ``200``, by dataset) and
+    may set ``pace_s``: every request then waits that long first (the soak's own pacing, not a fault),
+    so that the killed extractor's window spans a known, slow series of pages.
     """
 
     def __init__(self, knobs: FaultKnobs, *, timeout_rate: float = 0.0, truncate_rate: float = 0.0, stall_s: float):
@@ -44,8 +50,12 @@ class SoakFaultPlan(KnobFaultPlan):
         self.stall_s = stall_s
         # Own RNG: the standard plan's draws stay those of its seed.
         self._extra = random.Random(knobs.seed + 1)
+        self.pace_s = 0.0
+        self.served: Counter = Counter()
 
     def before_page(self, request: PageRequest) -> FaultResponse | None:
+        if self.pace_s:
+            threading.Event().wait(self.pace_s)
         if self.timeout_rate and self._extra.random() < self.timeout_rate:
             self.log.add("timeout", request.dataset.table, seconds=self.stall_s)
             return FaultResponse(drop=True, delay_s=self.stall_s)
@@ -58,6 +68,7 @@ class SoakFaultPlan(KnobFaultPlan):
             # The server renders the page by joining payloads: a cut record makes the whole body invalid.
             out = [*out[:-1], last[: max(1, len(last) // 2)]]
             self.log.add("truncated", request.dataset.table, records=len(out))
+        self.served[request.dataset.table] += 1
         return out
 
 

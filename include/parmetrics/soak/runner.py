@@ -12,6 +12,18 @@ snapshots landed, and its history extracted without faults. Then every round:
    copy of the build through the gate, if drawn);
 6. compares landing, quarantine, staging, marts and the published file with the truth.
 
+Kills are triggered on evidence that the stage is running, not on a timer. The killed extractor's
+window is served in small pages, each held ``KILL_PACE_S`` by the simulator, and it is killed once the
+request log shows the page drawn at random served and its hidden ``.batch=<id>.tmp-*`` holds a part
+file. The killed publisher is held inside ``publish()`` before a step drawn at random (all before the
+swap; the hold is a wrapper set in the child, ``publish.py`` is unchanged) and killed once its hidden
+file exists beside the published one. A kill *landed mid-stage* when the child died by the signal
+with its hidden output still there and nothing of it visible; any other outcome is *missed* (reported
+with its reason; a child that failed on its own is a stage error with the tail of its log, which is
+kept under ``<work>/logs``). After a landed kill the rerun is checked: no debris of the killed run, the
+batch committed once, nothing lost or duplicated; for a publish, the file readers see right after the
+kill is the last good one, byte for byte, and opens read-only, and after the rerun it is the new build.
+
 A last *drain* round extracts without API faults up to the newest change, so records that moved
 while being read arrive too, and builds and publishes once more: then nothing may be in flight.
 """
@@ -26,6 +38,7 @@ import random
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -42,7 +55,7 @@ from rich.console import Console
 from rich.table import Table
 
 from parmetrics.config import Paths
-from parmetrics.landing.writer import file_sha256
+from parmetrics.landing.writer import MANIFEST, file_sha256
 from parmetrics.soak import truth as t
 from parmetrics.soak.faults import (
     ALL_KINDS,
@@ -73,20 +86,46 @@ from parmetrics.sources.dossier_api import ApiConnection, extract_window
 url, dataset, lo, hi, root, limit, per_part = sys.argv[1:8]
 conn = ApiConnection(url, os.environ["SOAK_API_TOKEN"], timeout=2, max_attempts=10, backoff_initial=0.01,
                      backoff_max=0.05, max_retry_after=1)
-extract_window(conn, dataset, datetime.fromisoformat(lo), datetime.fromisoformat(hi), Paths(Path(root)),
-               os.environ["PARMETRICS_PSEUDONYM_KEY"].encode(), page_limit=int(limit), rows_per_part=int(per_part))
+print(f"extracting {dataset} {lo} .. {hi}, {limit} per page", flush=True)
+stats = extract_window(conn, dataset, datetime.fromisoformat(lo), datetime.fromisoformat(hi), Paths(Path(root)),
+                       os.environ["PARMETRICS_PSEUDONYM_KEY"].encode(), page_limit=int(limit),
+                       rows_per_part=int(per_part))
+print("done", stats, flush=True)
 """
+# The publisher as its own process, held inside one step of publish() until the soak kills it: the hold
+# is a wrapper set here, around a module-level step that publish() looks up when it runs (publish.py
+# itself is not changed). Arguments: data dir, the step to hold before.
 PUBLISHER = """
-import sys
+import sys, time
 from pathlib import Path
+import parmetrics.publish as publishing
 from parmetrics.config import Paths
-from parmetrics.publish import publish
-paths = Paths(Path(sys.argv[1]))
-print("ready", flush=True)
-sys.stdin.readline()
-publish(paths, run_id="soak-killed")
+root, step = sys.argv[1:3]
+original = getattr(publishing, step)  # raises if publish.py no longer has the step: the log says so
+
+def held(*args, **kwargs):
+    print(f"holding before {step}", flush=True)
+    time.sleep(120)  # killed here
+    return original(*args, **kwargs)
+
+setattr(publishing, step, held)
+publishing.publish(Paths(Path(root)), run_id="soak-killed")
 print("done", flush=True)
 """
+# Where a publish kill lands (all before the swap), by the step of publish() it is held before.
+PUBLISH_HOLDS = {
+    "start": "_tables",  # the hidden file just created, nothing copied yet
+    "copy": "_copy_ops_records",  # the marts copied into the hidden file, not yet checkpointed
+    "swap": "verify_publication",  # the hidden file written and fsynced, about to be verified and swapped in
+}
+KILL_KINDS = ("extract_kill", "publish_kill")
+KILL_POLL_S = 0.01  # how often the evidence of a running stage is looked for
+KILL_DEADLINE_S = 90.0
+# While a killed extractor runs, every request waits this long: its window then spans ~KILL_PAGES pages
+# and takes a second or so, and the kill lands between pages chosen at random.
+KILL_PACE_S = 0.03
+KILL_PAGES = 12
+LOG_TAIL = 600
 
 
 @dataclass(frozen=True)
@@ -124,6 +163,7 @@ class RoundResult:
     landed: dict[str, int] = field(default_factory=dict)
     published: bool = False
     seconds: float = 0.0
+    kills: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +176,7 @@ class RoundResult:
             "landed": self.landed,
             "published": self.published,
             "seconds": round(self.seconds, 2),
+            "kills": self.kills,
         }
 
 
@@ -174,10 +215,12 @@ class Soak:
         self.finance = t.FinanceTruth()
         self.rounds: list[RoundResult] = []
         self.faults: Counter = Counter()
-        self.missed: Counter = Counter()  # kills that came too late to hit mid-batch / mid-publish
+        # Kills by kind: landed mid-stage (the stage was running, its output not yet visible) or missed.
+        self.kill_counts: dict[str, Counter] = {kind: Counter(landed=0, missed=0) for kind in KILL_KINDS}
+        self.logs = work / "logs"  # the killed children's stdout and stderr, one file per kill
         self.publications = 0
         self.last_good: dict[str, tuple[int, int]] | None = None
-        self.publish_seconds = 1.0
+        self.last_good_sha: str | None = None  # the published file's checksum after the last good publish
         self.db: Path | None = None
         self.office: Any = None
         self.hwm: datetime | None = None
@@ -260,7 +303,14 @@ class Soak:
             result.errors.append(f"finance: {_one_line(exc)}")
         truth = t.source_truth(self.db, self.key)
         findings, result.landed = t.check_landing(self.paths, truth, hi, self.poison)
+        findings.merge(self._debris_check())
         result.findings.merge(findings)
+        for kill in result.kills:
+            if "after_rerun" in kill:
+                # The whole landing after the rerun, against the source.
+                kill["after_rerun"].update(
+                    {name: findings.figure(name) for name in ("records lost", "duplicates", "violations")}
+                )
         for p in poisoned:
             batch_id = _batch_id(lo, hi)
             result.findings.merge(t.check_quarantine(self.paths, p.dataset, batch_id, [p.mark]))
@@ -278,10 +328,12 @@ class Soak:
         truth = t.source_truth(self.db, self.key)
         newest = max(v for records in truth.records.values() for v, _ in records.values())
         hi = max(self.office.clock, newest + timedelta(seconds=1))
-        force = {k for k in ("publish_kill", "bad_build") if not self.faults[k]}
+        # A publish kill is forced until one has landed over an earlier publication (the case that matters:
+        # a reader must keep the last good file).
+        over_previous = any(k["landed"] and k["over_previous"] for k in self.kills("publish_kill"))
         mix = Mix(FaultKnobs(), build=True)
-        mix.publish_kill = "publish_kill" in force or self.rng.random() < 0.5
-        mix.bad_build = "bad_build" in force or self.rng.random() < 0.3
+        mix.publish_kill = not over_previous or self.rng.random() < 0.5
+        mix.bad_build = not self.faults["bad_build"] or self.rng.random() < 0.3
         result = RoundResult(number, (lo.isoformat(), hi.isoformat()), {**mix.describe(), "drain": True})
         self.rounds.append(result)
         try:
@@ -292,11 +344,22 @@ class Soak:
         truth = t.source_truth(self.db, self.key)
         # No cutoff: every record of the source must now be landed at its latest version.
         findings, result.landed = t.check_landing(self.paths, truth, None, self.poison)
+        findings.merge(self._debris_check())
         result.findings.merge(findings)
         result.findings.merge(t.check_finance(self.paths, self.finance))
         self._build_and_publish(mix, truth, None, result, clock=hi)
         self._finish(result, started)
         return result
+
+    def _debris_check(self) -> t.Findings:
+        findings = t.Findings()
+        for dataset in DATASETS:
+            for name in t.landing_debris(self.paths.dataset_landing(SOURCE, dataset)):
+                findings.add("debris_visible", f"{dataset}: {name}")
+        return findings
+
+    def kills(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return [k for r in self.rounds for k in r.kills if kind is None or k["kind"] == kind]
 
     def _finish(self, result: RoundResult, started: float) -> None:
         self.faults.update(result.faults)
@@ -331,13 +394,12 @@ class Soak:
         from parmetrics.sources.dossier_api import extract_window
 
         with serve_in_thread(self.db, self.token, faults=plan) as server:
+            server.handle_error = _quiet_resets(server.handle_error)
             conn = self._client(server.base_url)
             for dataset in DATASETS:
+                killed = None
                 if kill == dataset and lo is not None and result is not None:
-                    if self._kill_extraction(server.base_url, dataset, lo, hi):
-                        result.faults["extract_kill"] += 1
-                    else:
-                        self.missed["extract_kill"] += 1
+                    killed = self._kill_extraction(server.base_url, plan, dataset, lo, hi, result)
                 # The (re)run of the window: replaces whatever a killed run left.
                 extract_window(
                     conn,
@@ -349,32 +411,144 @@ class Soak:
                     page_limit=self.settings.page_limit,
                     rows_per_part=self.settings.page_limit,
                 )
+                if killed is not None and killed["landed"]:
+                    killed["after_rerun"] = self._after_extraction_rerun(dataset, _batch_id(lo, hi), result)
 
-    def _kill_extraction(self, base_url: str, dataset: str, lo: datetime, hi: datetime) -> bool:
-        """SIGKILL an extractor process once it has written part files; True if it died mid-batch."""
+    def _window_size(self, dataset: str, lo: datetime, hi: datetime) -> int:
+        """Records of ``dataset`` the source holds in ``[lo, hi)`` (the window's pages, before faults)."""
+        from parmetrics.timestamps import format_ts
+
+        column = "ngay_cap_nhat" if dataset == "dossiers" else "thoi_diem_ghi_nhan"
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            sql = f"select count(*) from {dataset} where {column} >= ? and {column} < ?"
+            return conn.execute(sql, (format_ts(lo), format_ts(hi))).fetchone()[0]
+        finally:
+            conn.close()
+
+    def _run_and_kill(self, args: list[str], env: dict[str, str], log_path: Path, evidence: Any) -> dict[str, Any]:
+        """Run ``python -c *args`` (stdout and stderr to ``log_path``) and SIGKILL it as soon as
+        ``evidence()`` says its stage is in progress (polled every :data:`KILL_POLL_S`)."""
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        seen = None
+        with log_path.open("wb") as out:
+            child = subprocess.Popen(
+                [sys.executable, "-c", *args], env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            )
+            try:
+                while child.poll() is None and time.monotonic() - started < KILL_DEADLINE_S:
+                    seen = evidence()
+                    if seen:
+                        child.send_signal(signal.SIGKILL)
+                        break
+                    time.sleep(KILL_POLL_S)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                child.wait()
+        return {
+            "evidence": seen,
+            "returncode": child.returncode,
+            "seconds": round(time.monotonic() - started, 3),
+            "log": str(log_path.relative_to(self.work)),
+        }
+
+    def _log_path(self, result: RoundResult, what: str) -> Path:
+        return self.logs / f"round-{result.number + 1:03d}-{what}.log"
+
+    def _record_kill(
+        self, kill: dict[str, Any], outcome: dict[str, Any], landed: bool, why: str, result: RoundResult
+    ) -> None:
+        """Count a kill as landed mid-stage or missed; a child that failed on its own is a stage error
+        (with the tail of its log)."""
+        kill.update(outcome, landed=landed)
+        kind = kill["kind"]
+        rc = outcome["returncode"]
+        if landed:
+            result.faults[kind] += 1
+            self.kill_counts[kind]["landed"] += 1
+        else:
+            kill["missed"] = why
+            self.kill_counts[kind]["missed"] += 1
+        if rc not in (0, -signal.SIGKILL):
+            tail = _tail(self.work / outcome["log"])
+            result.errors.append(f"{kind}: the child exited {rc} before it was killed ({outcome['log']}): {tail}")
+        result.kills.append(kill)
+
+    def _kill_extraction(
+        self, base_url: str, plan: SoakFaultPlan, dataset: str, lo: datetime, hi: datetime, result: RoundResult
+    ) -> dict[str, Any]:
+        """Run the window's extraction in a child, paced by the server, and SIGKILL it once the request
+        log shows the page drawn at random served and its hidden batch holds a part file."""
         batch_id = _batch_id(lo, hi)
         dataset_dir = self.paths.dataset_landing(SOURCE, dataset)
-        part = self.rng.randrange(2)
+        records = self._window_size(dataset, lo, hi)
+        # Small pages (one part file each) so that the window spans ~KILL_PAGES of them.
+        limit = max(1, min(self.settings.page_limit, math.ceil(records / KILL_PAGES)))
+        pages = max(1, math.ceil(records / limit))
+        target = self.rng.randint(1, max(1, pages - 1))
+        kill: dict[str, Any] = {
+            "kind": "extract_kill",
+            "round": result.number + 1,
+            "dataset": dataset,
+            "batch": batch_id,
+            "window_records": records,
+            "page_limit": limit,
+            "kill_after_pages": target,
+        }
         env = {**os.environ, "SOAK_API_TOKEN": self.token, "PARMETRICS_PSEUDONYM_KEY": self.key.decode()}
-        # Small pages and parts, so the window takes many pages and the kill lands between them.
-        args = [base_url, dataset, lo.isoformat(), hi.isoformat(), str(self.work), "3", "3"]
-        child = subprocess.Popen(
-            [sys.executable, "-c", EXTRACTOR, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
+        args = [EXTRACTOR, base_url, dataset, lo.isoformat(), hi.isoformat(), str(self.work), str(limit), str(limit)]
+        served_before = plan.served[dataset]
+
+        def evidence() -> str | None:
+            served = plan.served[dataset] - served_before
+            if served < target:
+                return None
+            hidden = sorted(dataset_dir.glob(f".batch={batch_id}.tmp-*"))
+            parts = sum(1 for h in hidden for _ in h.glob("part-*.parquet"))
+            if not hidden or (records and not parts):
+                return None
+            return f"{hidden[0].name} holds {parts} part file(s), {served} page(s) served"
+
+        plan.pace_s = KILL_PACE_S
         try:
-            while not list(dataset_dir.glob(f".batch={batch_id}.tmp-*/part-{part:05d}.parquet")):
-                if child.poll() is not None or time.monotonic() > deadline:
-                    return False
-                time.sleep(0.005)
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+            outcome = self._run_and_kill(args, env, self._log_path(result, f"extract-{dataset}"), evidence)
         finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        # Mid-batch: the killed writer's hidden batch is still there, uncommitted.
-        return bool(list(dataset_dir.glob(f".batch={batch_id}.tmp-*")))
+            plan.pace_s = 0.0
+        kill["pages_served"] = plan.served[dataset] - served_before
+        hidden = sorted(p.name for p in dataset_dir.glob(f".batch={batch_id}.tmp-*"))
+        committed = (dataset_dir / f"batch={batch_id}").exists()
+        kill["hidden_after_kill"] = hidden
+        killed = outcome["evidence"] is not None and outcome["returncode"] == -signal.SIGKILL
+        # Mid-batch: killed while running, its hidden batch still there and nothing committed.
+        landed = killed and bool(hidden) and not committed
+        if landed:
+            why = ""
+        elif committed:
+            why = "the batch was committed before the kill"
+        elif outcome["returncode"] == 0:
+            why = f"the extractor finished first ({kill['pages_served']} pages served)"
+        elif outcome["evidence"] is None:
+            why = f"no evidence of a running extraction (exit {outcome['returncode']})"
+        else:
+            why = "no hidden batch left after the kill"
+        self._record_kill(kill, outcome, landed, why, result)
+        return kill
+
+    def _after_extraction_rerun(self, dataset: str, batch_id: str, result: RoundResult) -> dict[str, Any]:
+        """After the rerun of a killed window: the batch committed once, nothing of the killed run left."""
+        dataset_dir = self.paths.dataset_landing(SOURCE, dataset)
+        hidden = sorted(p.name for p in dataset_dir.glob(f".batch={batch_id}.*"))
+        visible = t.landing_debris(dataset_dir)
+        committed = (dataset_dir / f"batch={batch_id}" / MANIFEST).exists()
+        for name in hidden:
+            result.findings.add("kill_debris", f"{dataset}: {name} left after the rerun of a killed extraction")
+        for name in visible:
+            result.findings.add("kill_debris", f"{dataset}: {name} visible after the rerun of a killed extraction")
+        if not committed:
+            result.findings.add("lost", f"{dataset} batch={batch_id}: the rerun of a killed extraction did not commit")
+        return {"hidden_left": hidden, "visible_debris": visible, "batch_committed": committed}
 
     # ---- finance files ----------------------------------------------------------------------------
 
@@ -457,20 +631,20 @@ class Soak:
             if agrees.failed:
                 # The gate passed a build that disagrees with the source: publishing it is a bad publish.
                 result.findings.add("bad_publish", "the gate passed a build that disagrees with the source")
-            if mix.publish_kill:
-                self._kill_publish(candidate, result)
-            started = time.monotonic()
+            killed = self._kill_publish(candidate, result) if mix.publish_kill else None
             try:
                 publish(self.paths, run_id=f"soak-{result.number}")
             except Exception as exc:
                 result.errors.append(f"publish: {_one_line(exc)}")
                 self._check_published({}, result)
                 return
-            self.publish_seconds = time.monotonic() - started
         self._check_published({"new": candidate}, result, expect=candidate)
         self.last_good = candidate
+        self.last_good_sha = file_sha256(self.paths.published_db)
         self.publications += 1
         result.published = True
+        if killed is not None and killed["landed"]:
+            killed["after_rerun"] = self._after_publish_rerun(candidate, result)
 
     def _check_published(self, allowed: dict[str, Any], result: RoundResult, expect: Any = None) -> None:
         if self.last_good is not None:
@@ -481,35 +655,79 @@ class Soak:
             )
         )
 
-    def _kill_publish(self, candidate: dict[str, tuple[int, int]], result: RoundResult) -> None:
-        """SIGKILL a publisher process at a random moment of its publish, then check the published file."""
-        proc = subprocess.Popen(
-            [sys.executable, "-c", PUBLISHER, str(self.work)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            if proc.stdout.readline().strip() != "ready":
-                result.errors.append("publish kill: the publisher did not start")
-                return
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-            time.sleep(self.rng.uniform(0, self.publish_seconds * 1.2))
-            proc.send_signal(signal.SIGKILL)
-            out, _ = proc.communicate()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if "done" in out:
-            self.missed["publish_kill"] += 1
+    def _kill_publish(self, candidate: dict[str, tuple[int, int]], result: RoundResult) -> dict[str, Any]:
+        """SIGKILL a publisher held inside publish() (a step drawn at random, all before the swap) once its
+        hidden publication file exists beside the published one; then check what a reader sees."""
+        phase = self.rng.choice(sorted(PUBLISH_HOLDS))
+        step = PUBLISH_HOLDS[phase]
+        folder = self.paths.published
+        log_path = self._log_path(result, f"publish-{phase}")
+        marker = f"holding before {step}".encode()
+        before = t.visible_files(folder)
+        kill: dict[str, Any] = {
+            "kind": "publish_kill",
+            "round": result.number + 1,
+            "phase": phase,
+            "held_before": step,
+            "over_previous": self.last_good_sha is not None,
+        }
+
+        def evidence() -> str | None:
+            hidden = sorted(folder.glob(".par_metrics-*.duckdb"))
+            if not hidden or not log_path.exists() or marker not in log_path.read_bytes():
+                return None
+            return f"{hidden[0].name} exists beside the published file; the publisher is in publish(), at {step}"
+
+        outcome = self._run_and_kill([PUBLISHER, str(self.work), step], dict(os.environ), log_path, evidence)
+        hidden = sorted(p.name for p in folder.glob(".par_metrics-*.duckdb*"))
+        kill["hidden_after_kill"] = hidden
+        published = self.paths.published_db
+        sha = file_sha256(published) if published.exists() else None
+        killed = outcome["evidence"] is not None and outcome["returncode"] == -signal.SIGKILL
+        # Mid-publish: killed while held in publish(), its hidden file never swapped in.
+        landed = killed and bool(hidden)
+        if landed:
+            why = ""
+        elif outcome["returncode"] == 0:
+            why = "the publish finished first"
+        elif outcome["evidence"] is None:
+            why = f"no evidence of a running publish (exit {outcome['returncode']})"
         else:
-            result.faults["publish_kill"] += 1
-        self._check_published({"new": candidate}, result)
-        if "done" in out:
-            self.last_good = candidate
+            why = "no hidden publication left after the kill"
+        self._record_kill(kill, outcome, landed, why, result)
+        if landed:
+            opens = _opens_read_only(published) if published.exists() else None
+            after = {
+                "published_is_last_good": sha == self.last_good_sha and (opens is None or opens == self.last_good),
+                # None: nothing was ever published, and nothing may be now (published_is_last_good).
+                "opens_read_only": (opens is not None) if self.last_good_sha else None,
+                "visible_changed": sorted(set(before.items()) ^ set(t.visible_files(folder).items())),
+            }
+            kill["after_kill"] = after
+            if not after["published_is_last_good"] or after["opens_read_only"] is False:
+                result.findings.add("bad_publish", f"a publish killed at {phase} changed the published file")
+            for name, _ in after["visible_changed"]:
+                result.findings.add("kill_debris", f"a publish killed at {phase} changed {name}")
+        elif "done" in _tail(log_path):
+            # The publish went through before the kill: the candidate is published, checked as such.
+            self._check_published({}, result, expect=candidate)
+            self.last_good, self.last_good_sha = candidate, sha
+        return kill
+
+    def _after_publish_rerun(self, candidate: dict[str, tuple[int, int]], result: RoundResult) -> dict[str, Any]:
+        """After the publish that followed a landed kill: no leftover of the killed one, the verified build
+        published, the file opens read-only."""
+        folder = self.paths.published
+        hidden = sorted(str(p.relative_to(folder)) for p in folder.rglob(".*"))
+        opens = _opens_read_only(self.paths.published_db)
+        after = {
+            "hidden_left": hidden,
+            "published_is_build": opens == candidate,
+            "opens_read_only": opens is not None,
+        }
+        for name in hidden:
+            result.findings.add("kill_debris", f"{name} left in published/ after the rerun of a killed publish")
+        return after
 
     def _tampered_build_through_gate(self, result: RoundResult) -> None:
         """A copy of the build, broken the way a faulty model would break it, must not pass the gate."""
@@ -571,7 +789,8 @@ class Soak:
             "seconds": round(seconds, 1),
             "rounds": self.settings.rounds,
             "faults": {k: self.faults[k] for k in ALL_KINDS},
-            "kills_too_late": dict(self.missed),
+            "kills": {kind: dict(counts) for kind, counts in self.kill_counts.items()},
+            "kill_details": self.kills(),
             "publications": self.publications,
             "poisoned_records": len(self.poison.entries),
             "bad_files_dropped": sum(n for _, _, n in self.finance.bad.values()),
@@ -588,7 +807,47 @@ class Soak:
         status = "[green]ok[/green]" if not problems and not r.errors else f"[red]{problems} {r.errors}[/red]"
         label = "drain" if r.mix.get("drain") else f"{r.number + 1:>3}"
         built = " build+publish" if r.published else (" build" if r.mix.get("build") else "")
-        self.console.print(f"round {label}: {r.seconds:5.1f} s{built} | {kinds} | {status}")
+        kills = "".join(f" | {_describe_kill(k)}" for k in r.kills)
+        self.console.print(f"round {label}: {r.seconds:5.1f} s{built} | {kinds}{kills} | {status}")
+
+
+def _describe_kill(kill: dict[str, Any]) -> str:
+    what = kill.get("dataset") or kill.get("phase")
+    if not kill["landed"]:
+        return f"{kill['kind']} {what}: missed ({kill['missed']})"
+    if kill["kind"] == "extract_kill":
+        return f"{kill['kind']} {what}: landed mid-batch after {kill['pages_served']} pages in {kill['seconds']:.2f} s"
+    return f"{kill['kind']} {what}: landed mid-publish in {kill['seconds']:.2f} s"
+
+
+def _quiet_resets(handle_error: Any) -> Any:
+    """The server's error handler, minus the traceback of a connection its killed client reset."""
+
+    def handle(request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionResetError | BrokenPipeError):
+            log.info("dossier API simulator: %s (a killed client)", _one_line(exc))
+            return
+        handle_error(request, client_address)
+
+    return handle
+
+
+def _tail(path: Path) -> str:
+    """The end of a child's log, on one line."""
+    try:
+        text = path.read_bytes()[-LOG_TAIL * 4 :].decode(errors="replace")
+    except OSError:
+        return ""
+    return " ".join(text.split())[-LOG_TAIL:]
+
+
+def _opens_read_only(path: Path) -> dict[str, tuple[int, int]] | None:
+    """The marts' fingerprint of a file opened read-only; None when it does not open or read."""
+    try:
+        return t.marts_fingerprint(path)
+    except (duckdb.Error, OSError):
+        return None
 
 
 def _batch_id(lo: datetime, hi: datetime) -> str:
@@ -614,8 +873,16 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
         style = "green" if value == 0 else "red"
         figures.add_row(name, f"[{style}]{value}[/{style}]")
     console.print(figures)
-    if report["kills_too_late"]:
-        console.print(f"kills that came after the work was done (not counted): {report['kills_too_late']}")
+    kills = Table(title="kills", show_header=True)
+    kills.add_column("kind")
+    kills.add_column("landed mid-stage", justify="right")
+    kills.add_column("missed", justify="right")
+    for kind, counts in report["kills"].items():
+        kills.add_row(kind, str(counts["landed"]), str(counts["missed"]))
+    console.print(kills)
+    for kill in report["kill_details"]:
+        if not kill["landed"]:
+            console.print(f"round {kill['round']}: {_describe_kill(kill)}; log {kill['log']}")
     for kind, examples in report["problems"]["examples"].items():
         if kind in t.FAILURES:
             console.print(f"[red]{kind}[/red]: {report['problems']['counts'][kind]}, e.g. {examples[:3]}")

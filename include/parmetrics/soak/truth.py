@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS, LANDING_SCHEMAS
-from parmetrics.landing.writer import committed_batches, read_manifest
+from parmetrics.landing.writer import MANIFEST, committed_batches, read_manifest
 from parmetrics.privacy import pseudonymise_dossier
 from parmetrics.soak.faults import POISON_MARK, PoisonLog
 from parmetrics.sources.dossier_records import MalformedRecord, dossier_row, event_row
@@ -55,6 +55,8 @@ FAILURES = {
     "bad_file_not_quarantined": "violations",
     "bad_file_landed": "violations",
     "bad_publish": "bad publishes",
+    "debris_visible": "violations",
+    "kill_debris": "violations",
 }
 EXAMPLES = 5
 
@@ -209,6 +211,39 @@ def check_landing(
         for k in landed.latest.keys() - records.keys():
             findings.add("phantom", f"{dataset} {k!r} landed but not in the source")
     return findings, sizes
+
+
+def landing_debris(dataset_dir: Path) -> list[str]:
+    """What a reader of a landing dataset sees besides committed batches: a batch directory without its
+    manifest, a file the manifest does not list, anything else that is not hidden."""
+    out: list[str] = []
+    if not dataset_dir.exists():
+        return out
+    for entry in sorted(dataset_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir() or not entry.name.startswith("batch="):
+            out.append(entry.name)
+            continue
+        if not (entry / MANIFEST).exists():
+            out.append(f"{entry.name} (no manifest)")
+            continue
+        listed = set(read_manifest(entry).get("files", {})) | {MANIFEST}
+        out.extend(f"{entry.name}/{p.name}" for p in sorted(entry.iterdir()) if p.name not in listed)
+    return out
+
+
+def visible_files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` a reader sees (no hidden path component): relative path → (size, mtime)."""
+    out: dict[str, tuple[int, int]] = {}
+    if not folder.exists():
+        return out
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            st = path.stat()
+            out[str(rel)] = (st.st_size, st.st_mtime_ns)
+    return out
 
 
 def quarantine_file(paths: Paths, dataset: str, batch_id: str) -> Path:
