@@ -51,6 +51,10 @@ def backfill_command(data_dir: Path) -> list[str]:
     ]
 
 
+# Extract tasks per month: 2 dossier datasets + 4 document tables, each recording its landing.
+TASKS_PER_MONTH = 6
+
+
 def history_landings(paths: Paths) -> int:
     from parmetrics import ops
 
@@ -119,13 +123,13 @@ def test_backfill_killed_halfway_resumes_and_equals_a_clean_rebuild(tmp_path, mo
         backfill_command(paths.root), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     deadline = time.monotonic() + 1200
-    while history_landings(paths) < (2 * MONTHS) // 3:
+    while history_landings(paths) < (TASKS_PER_MONTH * MONTHS) // 3:
         assert cli.poll() is None, f"backfill ended before the kill: {(tmp_path / 'first.log').read_text()[-3000:]}"
         assert time.monotonic() < deadline, "no month landed in time"
         time.sleep(1)
     landed_before_kill = history_landings(paths)
     killed = kill_everything(cli, paths.root / "airflow")
-    print(f"killed {killed} processes after {landed_before_kill} of {2 * MONTHS} month runs landed")
+    print(f"killed {killed} processes after {landed_before_kill} of {TASKS_PER_MONTH * MONTHS} month landings")
 
     started = time.monotonic()
     second = subprocess.run(backfill_command(paths.root), env=env, capture_output=True, text=True, timeout=1800)

@@ -123,15 +123,13 @@ def extract_dataset(source: str, dataset: str, window: dict[str, Any]) -> dict[s
 
 
 def record_history_landing(
-    source: str, window: dict[str, Any], stats: dict[str, dict[str, Any]], run_id: str, dag_id: str
+    source: str, dataset: str, window: dict[str, Any], stats: dict[str, Any], run_id: str, dag_id: str
 ) -> None:
-    """A history twin's last step: record what the month landed (``ops.pipeline_runs``), never a watermark.
+    """What a history twin's extract task landed (``ops.pipeline_runs``), never a watermark.
 
     Backfill months finish in any order; the high-water mark promises that everything before it was
     extracted, which only the nightly stream can keep.
     """
-    rows = {dataset: int(s.get("rows", 0)) for dataset, s in stats.items()}
-    quarantined = {dataset: int(s.get("quarantined", 0)) for dataset, s in stats.items()}
     ops.write_record(
         paths(),
         "pipeline_runs",
@@ -141,15 +139,16 @@ def record_history_landing(
             "stage": "history_landing",
             "status": "success",
             "source": source,
-            # Scalars and a JSON string: ops.pipeline_runs is read back with read_json_auto, and every
-            # stage's records must union into one table.
+            "dataset": dataset,
             "batch_id": window.get("batch_id"),
-            "rows": sum(rows.values()),
-            "quarantined": sum(quarantined.values()),
-            "detail": json.dumps({"window": window, "rows": rows, "quarantined": quarantined}, sort_keys=True),
+            "rows": int(stats.get("rows", 0)),
+            "quarantined": int(stats.get("quarantined", 0)),
+            # A JSON string: ops.pipeline_runs is read back with read_json_auto, and every stage's
+            # records must union into one table.
+            "detail": json.dumps({"window": window}, sort_keys=True),
         },
     )
-    log.info("%s history window %s landed %s (quarantined %s)", source, window.get("batch_id"), rows, quarantined)
+    log.info("%s.%s history window %s landed %s", source, dataset, window.get("batch_id"), stats.get("rows"))
 
 
 def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[dict[str, Any]]:
