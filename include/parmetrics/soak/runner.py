@@ -480,7 +480,8 @@ class Soak:
         self, base_url: str, plan: SoakFaultPlan, dataset: str, lo: datetime, hi: datetime, result: RoundResult
     ) -> dict[str, Any]:
         """Run the window's extraction in a child, paced by the server, and SIGKILL it once the request
-        log shows the page drawn at random served and its hidden batch holds a part file."""
+        log shows the page drawn at random served and its hidden batch holds a part file (or, if nothing of
+        the window lands, once all its pages are served)."""
         batch_id = _batch_id(lo, hi)
         dataset_dir = self.paths.dataset_landing(SOURCE, dataset)
         records = self._window_size(dataset, lo, hi)
@@ -507,7 +508,9 @@ class Soak:
                 return None
             hidden = sorted(dataset_dir.glob(f".batch={batch_id}.tmp-*"))
             parts = sum(1 for h in hidden for _ in h.glob("part-*.parquet"))
-            if not hidden or (records and not parts):
+            # A part written; or, when the window holds nothing that lands (empty, or only records broken
+            # in the source), its pages all served while the batch is still open.
+            if not hidden or (not parts and served < pages):
                 return None
             return f"{hidden[0].name} holds {parts} part file(s), {served} page(s) served"
 
@@ -525,10 +528,10 @@ class Soak:
         landed = killed and bool(hidden) and not committed
         if landed:
             why = ""
+        elif outcome["returncode"] == 0 and outcome["evidence"] is None:
+            why = f"the extractor finished before the evidence was seen ({kill['pages_served']} pages served)"
         elif committed:
             why = "the batch was committed before the kill"
-        elif outcome["returncode"] == 0:
-            why = f"the extractor finished first ({kill['pages_served']} pages served)"
         elif outcome["evidence"] is None:
             why = f"no evidence of a running extraction (exit {outcome['returncode']})"
         else:
