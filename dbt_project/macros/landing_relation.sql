@@ -80,27 +80,77 @@
 {%- endmacro %}
 
 
+{% macro landing_dataset_dir(source_name, dataset) -%}
+    {{ return(env_var('PARMETRICS_DATA_DIR') ~ '/landing/' ~ source_name ~ '/' ~ dataset) }}
+{%- endmacro %}
+
+
 {#- The committed batches of one landing dataset, as a relation. Only `batch=*` directories are read:
     a batch being written lives in a hidden `.batch=<id>.tmp-…` sibling that this glob never matches.
     The glob is checked when the model runs (not at parse time), so an empty dataset yields a typed,
-    empty relation instead of a read_parquet error. -#}
-{% macro landing_relation(source_name, dataset) -%}
-    {%- set pattern = env_var('PARMETRICS_DATA_DIR') ~ '/landing/' ~ source_name ~ '/' ~ dataset
-        ~ '/batch=*/*.parquet' -%}
+    empty relation instead of a read_parquet error. With `lineage`, each row also carries `filename`
+    (the part file it came from) and `file_row_number` (its row in that file). -#}
+{% macro landing_relation(source_name, dataset, lineage=false) -%}
+    {%- set pattern = landing_dataset_dir(source_name, dataset) ~ '/batch=*/*.parquet' -%}
     {%- set has_files = true -%}
     {%- if execute -%}
         {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
         {%- set has_files = found.columns[0].values()[0] > 0 -%}
     {%- endif -%}
     {%- if has_files -%}
-        read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = false)
+        {{ _read_landing("'" ~ pattern ~ "'", lineage) }}
     {%- else -%}
+        {{ _empty_landing(source_name, dataset, lineage) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Only the given batches of a dataset (ids as in `batch=<id>`), e.g. the ones new since the last build
+    (int_landing_batches). An empty list gives the typed, empty relation. -#}
+{% macro landing_batches_relation(source_name, dataset, batch_ids, lineage=false) -%}
+    {%- if batch_ids | length == 0 -%}
+        {{ _empty_landing(source_name, dataset, lineage) }}
+    {%- else -%}
+        {%- set dir = landing_dataset_dir(source_name, dataset) -%}
+        {%- set patterns = [] -%}
+        {%- for batch_id in batch_ids -%}
+            {%- do patterns.append("'" ~ dir ~ "/batch=" ~ batch_id ~ "/*.parquet'") -%}
+        {%- endfor -%}
+        {{ _read_landing('[' ~ patterns | join(', ') ~ ']', lineage) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The ids of a dataset's batches whose change since the last completed build is one of `changes`
+    (int_landing_batches: new, replaced, removed, unchanged). Read when the model runs. -#}
+{% macro landing_batch_ids(source_name, dataset, changes=('new', 'replaced')) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select batch_id from {{ ref('int_landing_batches') }}
+        where source = '{{ source_name }}' and dataset = '{{ dataset }}'
+            and change in ('{{ changes | join("', '") }}')
+        order by batch_id
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro _read_landing(patterns, lineage) -%}
+    read_parquet({{ patterns }}, union_by_name = true, hive_partitioning = false
+        {%- if lineage %}, filename = true, file_row_number = true{% endif %})
+{%- endmacro %}
+
+
+{% macro _empty_landing(source_name, dataset, lineage) -%}
         (
             select
         {%- for name, data_type in landing_columns(source_name, dataset) %}
-                cast(null as {{ data_type }}) as "{{ name }}"{{ "," if not loop.last }}
+                cast(null as {{ data_type }}) as "{{ name }}"{{ "," if not loop.last or lineage }}
         {%- endfor %}
+        {%- if lineage %}
+                cast(null as varchar) as filename,
+                cast(null as bigint) as file_row_number
+        {%- endif %}
             where false
         )
-    {%- endif -%}
 {%- endmacro %}

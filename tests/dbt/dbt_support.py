@@ -52,7 +52,12 @@ def write_batch(
         writer.commit()
 
 
-def dbt_build(data_dir: Path, work_dir: Path) -> subprocess.CompletedProcess[str]:
+def dbt_build(data_dir: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``dbt build <args>`` against ``data_dir``'s build file; fails the test when dbt fails."""
+    return dbt_invoke(data_dir, work_dir, "build", *args)
+
+
+def dbt_invoke(data_dir: Path, work_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -64,15 +69,15 @@ def dbt_build(data_dir: Path, work_dir: Path) -> subprocess.CompletedProcess[str
         "DO_NOT_TRACK": "1",
     }
     proc = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
+        [str(DBT), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    if proc.returncode != 0:
-        pytest.fail(f"dbt build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
+    if check and proc.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
     return proc
 
 

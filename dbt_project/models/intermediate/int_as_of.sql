@@ -2,13 +2,16 @@
 -- keeps a rerun over the same landing byte-identical, and makes the running period's evaluation
 -- instant T reproducible. Dossiers, their events and the document database carry change timestamps; the
 -- file drops (finance, reference) carry only months and do not move it. Null when nothing has landed
--- (then no period exists and the marts are empty).
+-- (then no period exists and the marts are empty). `previous_as_of` is the as_of of the last completed
+-- build (int_build_context): what the incremental models compare with to know which periods and
+-- dossiers are evaluated at a new instant.
 with
 
 changes as (
     select max(updated_at) as newest_change from {{ ref('stg_dossier_api__dossiers') }}
     union all
-    select max(recorded_at) as newest_change from {{ ref('stg_dossier_api__dossier_events') }}
+    -- The newest recording of each kept event is the newest of all its recordings.
+    select max(max_recorded_at) as newest_change from {{ ref('int_dossier_event_summary') }}
     union all
     select max(updated_at) as newest_change from {{ ref('stg_document_db__outgoing_documents') }}
     union all
@@ -20,5 +23,7 @@ changes as (
 )
 
 -- max() skips nulls, so any source alone still sets as_of.
-select max(newest_change) as as_of
-from changes
+select
+    (select max(changes.newest_change) from changes) as as_of,
+    context.previous_as_of
+from {{ ref('int_build_context') }} as context

@@ -1,15 +1,40 @@
 -- The moment-independent facts of each dossier (METRICS.md §2), read from its latest state: whether it
 -- was accepted, when it finished (rules 1–4), its finishing event, its due time and its supplement
 -- pause, the catalogue attributes as of its receiving month, and the per-dossier facts the criteria
--- count. Everything that depends on an evaluation instant T lives in int_dossier_timeliness.
+-- count. Everything that depends on an evaluation instant T is classified later (classify_dossiers.sql).
+--
+-- Incremental: a build recomputes the dossiers of int_dossier_changes (a new version or new events, or
+-- a catalogue snapshot that changes what its receiving month reads) and keeps the rest.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key='dossier_id',
+        scope_model='int_dossier_changes',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_build_context') }}
+-- depends_on: {{ ref('int_dossier_changes') }}
+-- depends_on: {{ ref('int_dossier_lifecycle_previous') }}
+{%- set scoped = is_scoped_increment() %}
+
 with
 
 dossiers as (
-    select * from {{ ref('stg_dossier_api__dossiers') }}
+    select staged.*
+    from {{ ref('stg_dossier_api__dossiers') }} as staged
+    {%- if scoped %}
+    inner join {{ ref('int_dossier_changes') }} as changes on staged.dossier_id = changes.dossier_id
+    {%- endif %}
 ),
 
 events as (
-    select * from {{ ref('stg_dossier_api__dossier_events') }}
+    select summary.*
+    from {{ ref('int_dossier_event_summary') }} as summary
+    {%- if scoped %}
+    inner join {{ ref('int_dossier_changes') }} as changes on summary.dossier_id = changes.dossier_id
+    {%- endif %}
 ),
 
 catalogue as (
@@ -24,60 +49,45 @@ calendar as (
     from {{ ref('int_working_days') }}
 ),
 
-event_times as (
-    -- The earliest event's ThoiDiemXuLy is just the minimum (ties by STT pick the same instant).
-    select
-        dossier_id,
-        min(processed_at) filter (where status = 9) as first_processed_event_at,
-        min(processed_at) filter (where status = 10) as first_returned_event_at,
-        max(processed_at) filter (where status = 8) as last_stopped_event_at
-    from events
-    group by dossier_id
-),
-
-finishing_events as (
-    -- The earliest 9, else the earliest 10, else the latest 8; "earliest"/"latest" by ThoiDiemXuLy,
-    -- ties by STT.
-    select
-        dossier_id,
-        seq as finishing_event_seq,
-        status as finishing_event_status,
-        processed_at as finishing_event_processed_at,
-        recorded_at as finishing_event_recorded_at
-    from events
-    where status in (8, 9, 10)
-    qualify row_number() over (
-            partition by dossier_id
-            order by
-                case status when 9 then 1 when 10 then 2 else 3 end,
-                case when status = 8 then -epoch(processed_at) else epoch(processed_at) end nulls last,
-                case when status = 8 then -seq else seq end
-        ) = 1
-),
-
 finished as (
     select
         dossiers.*,
-        event_times.first_processed_event_at,
-        event_times.first_returned_event_at,
-        event_times.last_stopped_event_at,
+        events.first_processed_event_at,
+        events.first_returned_event_at,
+        events.last_stopped_event_at,
+        -- The finishing event: the earliest 9, else the earliest 10, else the latest 8 (by ThoiDiemXuLy,
+        -- ties by STT; int_dossier_event_summary).
+        coalesce(events.first_processed_event_seq, events.first_returned_event_seq, events.last_stopped_event_seq)
+            as finishing_event_seq,
+        case
+            when events.first_processed_event_seq is not null then 9
+            when events.first_returned_event_seq is not null then 10
+            when events.last_stopped_event_seq is not null then 8
+        end as finishing_event_status,
+        case
+            when events.first_processed_event_seq is not null then events.first_processed_event_at
+            when events.first_returned_event_seq is not null then events.first_returned_event_at
+            else events.last_stopped_event_at
+        end as finishing_event_processed_at,
+        case
+            when events.first_processed_event_seq is not null then events.first_processed_event_recorded_at
+            when events.first_returned_event_seq is not null then events.first_returned_event_recorded_at
+            else events.last_stopped_event_recorded_at
+        end as finishing_event_recorded_at,
         coalesce(dossiers.status not in (1, 3, 7) and dossiers.received_at is not null, false) as is_accepted,
         case
             -- The recorded finish time wins over a status that disagrees.
             when dossiers.finished_at is not null then dossiers.finished_at
             when dossiers.status in (9, 10)
                 then coalesce(
-                        event_times.first_processed_event_at,
+                        events.first_processed_event_at,
                         dossiers.returned_at,
-                        event_times.first_returned_event_at
+                        events.first_returned_event_at
                     )
-            when dossiers.status = 8 then event_times.last_stopped_event_at
-        end as derived_finished_at,
-        len(coalesce(dossiers.supplement_requests, [])) as supplement_request_count,
-        dossiers.supplement_requests[1].requested_at as first_supplement_requested_at,
-        dossiers.supplement_requests[1].supplied_at as first_supplement_supplied_at
+            when dossiers.status = 8 then events.last_stopped_event_at
+        end as derived_finished_at
     from dossiers
-    left join event_times on dossiers.dossier_id = event_times.dossier_id
+    left join events on dossiers.dossier_id = events.dossier_id
 ),
 
 paused as (
@@ -99,6 +109,22 @@ paused as (
     from finished
 ),
 
+snapshot_of_month as (
+    -- Which catalogue snapshot each receiving month reads: a handful of months against a handful of
+    -- snapshots, so the dossiers join the catalogue on equality.
+    select distinct
+        months.received_month,
+        catalogue.snapshot_month
+    from (
+        select distinct date_trunc('month', received_at) as received_month
+        from {{ ref('stg_dossier_api__dossiers') }}
+    ) as months
+    inner join (select distinct snapshot_month, applies_from_month, applies_to_month from catalogue) as catalogue
+        on
+            months.received_month >= catalogue.applies_from_month
+            and months.received_month < catalogue.applies_to_month
+),
+
 with_catalogue as (
     select
         paused.*,
@@ -109,11 +135,11 @@ with_catalogue as (
         catalogue.result_is_document
     from paused
     -- The catalogue as of the dossier: the newest snapshot exported in or before its receiving month.
+    left join snapshot_of_month on date_trunc('month', paused.received_at) = snapshot_of_month.received_month
     left join catalogue
         on
             paused.procedure_code = catalogue.procedure_code
-            and date_trunc('month', paused.received_at) >= catalogue.applies_from_month
-            and date_trunc('month', paused.received_at) < catalogue.applies_to_month
+            and snapshot_of_month.snapshot_month = catalogue.snapshot_month
 ),
 
 with_due as (
@@ -139,25 +165,8 @@ with_due as (
             limit_day.is_working_day
             and with_catalogue.time_limit_working_days > 0
             and limit_day.working_day_index = received_day.working_day_index + with_catalogue.time_limit_working_days
-),
-
-apology_deadline as (
-    -- The first apology is in time when dated on or before the last working day strictly before the date
-    -- of due_at: the working day whose index is index(due date) minus one if the due date is itself one.
-    select
-        with_due.dossier_id,
-        deadline_day.calendar_date as apology_deadline_on
-    from with_due
-    inner join calendar as due_day on cast(with_due.resolved_due_at as date) = due_day.calendar_date
-    inner join calendar as deadline_day
-        on
-            deadline_day.is_working_day
-            and deadline_day.working_day_index
-            = due_day.working_day_index - case when due_day.is_working_day then 1 else 0 end
 )
 
--- Lambda parameters (s, f, c, r, a) are not tables.
--- noqa: disable=RF01
 select
     with_due.dossier_id,
     with_due.unit_code,
@@ -185,18 +194,17 @@ select
         false
     ) as has_negative_supplement_pause,
     -- Bad data the quality gate reports: a request without its request time (it still counts).
-    len(list_filter(coalesce(with_due.supplement_requests, []), lambda s: s.requested_at is null))
-    > 0 as has_supplement_request_without_time,
+    with_due.supplement_requests_without_time > 0 as has_supplement_request_without_time,
     with_due.derived_finished_at - coalesce(with_due.supplement_pause, interval 0 second) as effective_finish,
-    finishing_events.finishing_event_seq,
-    finishing_events.finishing_event_status,
-    finishing_events.finishing_event_processed_at,
-    finishing_events.finishing_event_recorded_at,
-    finishing_events.finishing_event_seq is not null as has_finishing_event,
+    with_due.finishing_event_seq,
+    with_due.finishing_event_status,
+    with_due.finishing_event_processed_at,
+    with_due.finishing_event_recorded_at,
+    with_due.finishing_event_seq is not null as has_finishing_event,
     -- Backdated: the officer dated the finish on or before the due time, but recorded it after it.
     coalesce(
-        finishing_events.finishing_event_processed_at <= with_due.resolved_due_at
-        and with_due.resolved_due_at < finishing_events.finishing_event_recorded_at,
+        with_due.finishing_event_processed_at <= with_due.resolved_due_at
+        and with_due.resolved_due_at < with_due.finishing_event_recorded_at,
         false
     ) as is_backdated,
     coalesce(with_due.returned_at < with_due.derived_finished_at, false) as is_returned_before_finished,
@@ -205,37 +213,30 @@ select
     with_due.online_service_level,
     with_due.is_fee_bearing,
     with_due.result_is_document,
-    coalesce(list_sum(list_transform(with_due.fees, lambda f: coalesce(f.amount, 0.0))), 0.0) as fee_total,
-    len(coalesce(with_due.fees, [])) > 0 as has_fee_list,
+    with_due.fee_total,
+    with_due.fee_count > 0 as has_fee_list,
     coalesce(with_due.paid_online in (1, 2), false) as is_paid_online,
-    len(coalesce(with_due.components, [])) as components_total,
-    len(
-        list_filter(coalesce(with_due.components, []), lambda c: coalesce(trim(c.file_link), '') != '')
-    ) as components_attached,
+    with_due.components_total,
+    with_due.components_attached,
     -- "Every component is …" is false for a dossier without components (METRICS.md §2).
-    len(coalesce(with_due.components, [])) > 0
-    and len(
-        list_filter(
-            with_due.components,
-            lambda c: not coalesce(c.digitised = 1 or c.reused = 1 or c.from_data_store = 1, false)
-        )
-    ) = 0 as is_fully_digitised,
-    len(list_filter(coalesce(with_due.components, []), lambda c: coalesce(c.reused = 1, false)))
-    > 0 as has_reused_component,
-    len(list_filter(coalesce(with_due.components, []), lambda c: coalesce(c.from_data_store = 1, false)))
-    > 0 as has_data_store_component,
-    len(list_filter(coalesce(with_due.results, []), lambda r: coalesce(trim(r.file_link), '') != ''))
-    > 0 as has_e_result,
-    len(coalesce(with_due.apologies, [])) as apology_count,
-    list_min(list_transform(with_due.apologies, lambda a: a.apologised_at)) as first_apologised_at,
-    coalesce(
-        cast(list_min(list_transform(with_due.apologies, lambda a: a.apologised_at)) as date)
-        <= apology_deadline.apology_deadline_on,
-        false
-    ) as is_apology_in_time,
+    with_due.components_total > 0 and with_due.components_digitised = with_due.components_total as is_fully_digitised,
+    with_due.components_reused > 0 as has_reused_component,
+    with_due.components_from_data_store > 0 as has_data_store_component,
+    with_due.results_with_link > 0 as has_e_result,
+    with_due.apology_count,
+    with_due.first_apologised_at,
+    -- The first apology is in time when dated on or before the last working day strictly before the date
+    -- of due_at: the working day whose index is index(due date) minus one if the due date is itself one.
+    coalesce(cast(with_due.first_apologised_at as date) <= apology_deadline_day.calendar_date, false)
+        as is_apology_in_time,
     with_due.satisfaction,
     coalesce(with_due.vneid_authenticated = 1, false) as is_vneid_authenticated,
-    with_due.synced_to_national_portal_at is not null as is_synced_to_national_portal
+    with_due.synced_to_national_portal_at is not null as is_synced_to_national_portal,
+    with_due.updated_at
 from with_due
-left join finishing_events on with_due.dossier_id = finishing_events.dossier_id
-left join apology_deadline on with_due.dossier_id = apology_deadline.dossier_id
+left join calendar as due_day on cast(with_due.resolved_due_at as date) = due_day.calendar_date
+left join calendar as apology_deadline_day
+    on
+        apology_deadline_day.is_working_day
+        and apology_deadline_day.working_day_index
+        = due_day.working_day_index - case when due_day.is_working_day then 1 else 0 end

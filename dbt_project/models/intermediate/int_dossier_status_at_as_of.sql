@@ -1,6 +1,9 @@
 -- Each accepted dossier received before as_of, classified at T = as_of (METRICS.md §2, the evaluation
 -- instant of the actionable lists and of dossier_facts). Same rules as int_dossier_timeliness, through
--- one macro; the single pseudo-period starts at the dawn of time so every such dossier is in scope.
+-- one macro; the single pseudo-period starts at the dawn of time so every such dossier is in scope. A
+-- view: dossier_facts and dossier_violations keep what they need of it incrementally.
+{{ config(materialized='view') }}
+
 with
 
 dossiers as (
@@ -27,3 +30,5 @@ calendar as (
 ),
 
 {{ classify_dossiers_at_periods() }}
+
+select * from dossier_periods

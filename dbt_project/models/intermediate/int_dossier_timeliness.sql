@@ -1,13 +1,10 @@
 -- Each accepted dossier in each period whose pool it belongs to (METRICS.md §2–3): in scope for the
--- period, received in it, or both; with its class at the period's evaluation instant T.
---
--- In scope ⇔ received_at < T and (finished within P or unfinished at T)
---          ⇔ received_at < T and (finished_at is null or finished_at >= period_start),
--- because "finished within P" is period_start <= finished_at < T and "unfinished at T" is
--- finished_at >= T, whose union is finished_at >= period_start. Received in P ⇔ period_start <=
--- received_at < T. Both pools together are received_at < T and
--- greatest(coalesce(finished_at, +inf), received_at) >= period_start: two inequalities, one per side,
--- so DuckDB plans a range join instead of a cross product (this runs on millions of dossiers).
+-- period, received in it, or both; with its class at the period's evaluation instant T. A view, for
+-- drilling down from a number to its dossiers: the build itself counts straight from
+-- int_dossier_lifecycle with the same macros (int_dossier_period_counts), and this many rows (a dossier
+-- in every month, quarter and year it spans) would be the largest table of the warehouse.
+{{ config(materialized='view') }}
+
 with
 
 dossiers as (
@@ -27,3 +24,5 @@ calendar as (
 ),
 
 {{ classify_dossiers_at_periods() }}
+
+select * from dossier_periods

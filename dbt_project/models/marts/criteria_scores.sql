@@ -18,10 +18,6 @@ units as (
     select * from {{ ref('int_unit_history') }}
 ),
 
-rules as (
-    select * from {{ ref('scoring_rules') }}
-),
-
 province as (
     select distinct
         province_unit_code as unit_code,
@@ -83,29 +79,4 @@ rated as (
             and all_rows.period_start = periods.period_start
 )
 
-select
-    cast(rated.period_grain as varchar) as period_grain,
-    cast(rated.period_start as date) as period_start,
-    cast(rated.period_end as date) as period_end,
-    cast(rated.unit_code as varchar) as unit_code,
-    cast(rated.unit_name as varchar) as unit_name,
-    cast(rated.unit_level as varchar) as unit_level,
-    cast(scoring_rule.criterion_code as varchar) as criterion_code,
-    cast(scoring_rule.criterion_group as varchar) as criterion_group,
-    cast(scoring_rule.criterion_name_vi as varchar) as criterion_name_vi,
-    cast(scoring_rule.criterion_name_en as varchar) as criterion_name_en,
-    cast(rated.numerator as double) as numerator,
-    cast(rated.denominator as double) as denominator,
-    cast(rated.rate as double) as rate,
-    cast({{ score_points('scoring_rule', 'rated.rate', 'rated.numerator', 'rated.denominator') }} as double) as points,
-    cast(scoring_rule.max_points as double) as max_points,
-    cast(scoring_rule.target as double) as target,
-    cast(scoring_rule.rule_version as varchar) as rule_version,
-    cast(rated.is_period_closed as boolean) as is_period_closed,
-    cast(rated.as_of as timestamp) as as_of
-from rated
--- A unit missing from don_vi has no level; it is scored by the all-levels rules (unit_level null).
-inner join rules as scoring_rule
-    on
-        rated.criterion_code = scoring_rule.criterion_code
-        and {{ scoring_rule_applies('scoring_rule', 'rated.period_end', 'rated.unit_level') }}
+{{ scored_criteria('rated') }}

@@ -1,15 +1,57 @@
 -- One row per dossier (every staged dossier, accepted or not; no personal data): the facts every dossier
 -- criterion counts, so a number on a dashboard can be traced to dossiers. Timeliness is evaluated at
 -- as_of and is null for a dossier that was never accepted. Grain: one row per dossier_key.
+--
+-- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh (changed ones, and those whose
+-- class at as_of moves with it) and keeps the others.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key='dossier_key',
+        scope_model='int_dossiers_to_refresh',
+        scope_key='md5(dossier_id)',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_build_context') }}
+-- depends_on: {{ ref('int_dossiers_to_refresh') }}
+
+{%- set scoped = is_scoped_increment() %}
+{%- set lifecycle -%}
+    {{ ref('int_dossier_lifecycle') }} as lifecycle
+    {%- if scoped %}
+    inner join {{ ref('int_dossiers_to_refresh') }} as refreshed on lifecycle.dossier_id = refreshed.dossier_id
+    {%- endif %}
+{%- endset %}
+
 with
 
-lifecycle as (
-    select * from {{ ref('int_dossier_lifecycle') }}
+dossiers as (
+    select lifecycle.*
+    from {{ lifecycle }}
+    where lifecycle.is_accepted
 ),
 
-at_as_of as (
-    select * from {{ ref('int_dossier_status_at_as_of') }}
-)
+periods as (
+    select
+        'as_of' as period_grain,
+        cast('0001-01-01' as date) as period_start,
+        cast(as_of as date) as period_end,
+        false as is_period_closed,
+        as_of as evaluated_at
+    from {{ ref('int_as_of') }}
+    where as_of is not null
+),
+
+calendar as (
+    select
+        calendar_date,
+        working_day_index
+    from {{ ref('int_working_days') }}
+),
+
+{{ classify_dossiers_at_periods() }}
 
 select
     cast(md5(lifecycle.dossier_id) as varchar) as dossier_key,
@@ -37,5 +79,5 @@ select
     cast(lifecycle.is_vneid_authenticated as boolean) as vneid_authenticated,
     cast(lifecycle.is_synced_to_national_portal as boolean) as synced_to_national_portal,
     cast(lifecycle.applicant_key as varchar) as applicant_key
-from lifecycle
-left join at_as_of on lifecycle.dossier_id = at_as_of.dossier_id
+from {{ lifecycle }}
+left join dossier_periods as at_as_of on lifecycle.dossier_id = at_as_of.dossier_id

@@ -7,11 +7,64 @@
 --   components_not_attached       a submitted component without a file link (or no component at all)
 --   backdated_completion          finishing event dated on/before due but recorded after it
 --   multiple_supplement_requests  more than one supplement request
+--
+-- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh (changed ones, and those whose
+-- class at as_of moves with it) and keeps the others; then sets as_of, and the unit names of a new
+-- reference snapshot, on the rows it kept (two column updates, not a rewrite).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key='dossier_key',
+        scope_model='int_dossiers_to_refresh',
+        scope_key='md5(dossier_id)',
+        on_schema_change='fail',
+        post_hook=[
+            "update {{ this }} set as_of = (select as_of from {{ ref('int_as_of') }})
+             where as_of is distinct from (select as_of from {{ ref('int_as_of') }})",
+            "update {{ this }} as violations set unit_name = units.unit_name
+             from {{ ref('int_unit_history') }} as units
+             where violations.unit_code = units.unit_code and violations.unit_name is distinct from units.unit_name",
+            "update {{ this }} set unit_name = null
+             where unit_name is not null and unit_code not in (
+                 select units.unit_code from {{ ref('int_unit_history') }} as units where units.unit_code is not null
+             )",
+        ],
+    )
+}}
+-- depends_on: {{ ref('int_build_context') }}
+-- depends_on: {{ ref('int_dossiers_to_refresh') }}
+
 with
 
-at_as_of as (
-    select * from {{ ref('int_dossier_status_at_as_of') }}
+dossiers as (
+    select lifecycle.*
+    from {{ ref('int_dossier_lifecycle') }} as lifecycle
+    {%- if is_scoped_increment() %}
+    inner join {{ ref('int_dossiers_to_refresh') }} as refreshed on lifecycle.dossier_id = refreshed.dossier_id
+    {%- endif %}
+    where lifecycle.is_accepted
 ),
+
+periods as (
+    select
+        'as_of' as period_grain,
+        cast('0001-01-01' as date) as period_start,
+        cast(as_of as date) as period_end,
+        false as is_period_closed,
+        as_of as evaluated_at
+    from {{ ref('int_as_of') }}
+    where as_of is not null
+),
+
+calendar as (
+    select
+        calendar_date,
+        working_day_index
+    from {{ ref('int_working_days') }}
+),
+
+{{ classify_dossiers_at_periods() }},
 
 units as (
     select * from {{ ref('int_unit_history') }}
@@ -43,7 +96,7 @@ flagged as (
                 lambda v: v is not null
             )
         ) as violation_code
-    from at_as_of
+    from dossier_periods as at_as_of
 )
 
 select

@@ -1,16 +1,40 @@
 -- Overdue dossiers at as_of (METRICS.md §7): accepted, unfinished at T = as_of, and T > due_at; with the
 -- working days overdue (after the due date up to and including the date of T − 1 second) and whether an
--- apology letter exists. Grain: one row per dossier_key.
+-- apology letter exists. Grain: one row per dossier_key. A table rebuilt every build: the open dossiers
+-- are few, and every row moves with as_of.
 with
 
-at_as_of as (
-    select * from {{ ref('int_dossier_status_at_as_of') }}
-    where not is_finished_at_t and evaluated_at > due_at
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+    where as_of is not null
+),
+
+dossiers as (
+    select lifecycle.*
+    from {{ ref('int_dossier_lifecycle') }} as lifecycle
+    cross join as_of
+    where
+        lifecycle.is_accepted
+        and lifecycle.received_at < as_of.as_of
+        and (lifecycle.finished_at is null or lifecycle.finished_at >= as_of.as_of)
+        and lifecycle.due_at < as_of.as_of
+),
+
+periods as (
+    select
+        'as_of' as period_grain,
+        cast('0001-01-01' as date) as period_start,
+        cast(as_of as date) as period_end,
+        false as is_period_closed,
+        as_of as evaluated_at
+    from as_of
 ),
 
 calendar as (
     select * from {{ ref('int_working_days') }}
 ),
+
+{{ classify_dossiers_at_periods() }},
 
 units as (
     select * from {{ ref('int_unit_history') }}
@@ -28,7 +52,7 @@ select
     cast(at_as_of.apology_count > 0 as boolean) as has_apology,
     cast(at_as_of.timeliness as varchar) as timeliness,
     cast(at_as_of.evaluated_at as timestamp) as as_of
-from at_as_of
+from dossier_periods as at_as_of
 left join units on at_as_of.unit_code = units.unit_code
 left join calendar as due_day on cast(at_as_of.due_at as date) = due_day.calendar_date
 left join calendar as now_day

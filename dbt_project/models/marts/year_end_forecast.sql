@@ -119,7 +119,7 @@ select
         || ', trailing_3m_rate=' || round(projected_totals.trailing_rate, 4) as varchar
     ) as method
 from projected_totals
-inner join {{ ref('scoring_rules') }} as scoring_rule
+inner join {{ ref('int_scoring_rules') }} as scoring_rule
     on
         projected_totals.criterion_code = scoring_rule.criterion_code
         and {{ scoring_rule_applies('scoring_rule', 'projected_totals.period_end', 'projected_totals.unit_level') }}

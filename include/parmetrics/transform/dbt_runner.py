@@ -1,4 +1,12 @@
-"""Running the dbt project as ONE process (DuckDB allows one writer per file; ARCHITECTURE.md)."""
+"""Running the dbt project as ONE process (DuckDB allows one writer per file; ARCHITECTURE.md).
+
+A build is incremental by default: the dossier models replace only what the batches landed since the
+last build touch (dbt_project/README.md, "Incremental builds"). ``build(paths, full_refresh=True)``
+rebuilds every table from all of landing instead. :attr:`DbtResult.nodes` says, per model, how it ran
+(merged incrementally, or rebuilt as a table), how many rows it wrote and how long it took — dbt-duckdb
+reports no row counts, so they come from the build file itself (the incremental models log each merge
+in ``intermediate.int_incremental_log``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,11 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from parmetrics.config import DBT_PROJECT_DIR, Paths
 
@@ -21,10 +32,54 @@ class DbtBuildError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class NodeRun:
+    """One model (or seed) of a dbt invocation."""
+
+    name: str
+    materialized: str  # table, view, incremental, seed
+    ran_incrementally: bool  # merged a scope into the existing table (False: built from scratch)
+    rows_affected: int | None  # rows written: merged rows, or the table's rows; None for views
+    seconds: float
+    status: str
+
+
+@dataclass(frozen=True)
 class DbtResult:
     seconds: float
     target_path: Path
     statuses: dict[str, int]
+    full_refresh: bool = False
+    nodes: tuple[NodeRun, ...] = field(default=())
+
+    @property
+    def incremental_nodes(self) -> tuple[NodeRun, ...]:
+        return tuple(n for n in self.nodes if n.ran_incrementally)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able digest for ops records and benchmarks."""
+        return {
+            "seconds": round(self.seconds, 2),
+            "full_refresh": self.full_refresh,
+            "model_seconds": round(sum(n.seconds for n in self.nodes), 2),
+            "incremental": {
+                n.name: {"rows": n.rows_affected, "seconds": round(n.seconds, 2)} for n in self.incremental_nodes
+            },
+            "rebuilt": {
+                n.name: {"rows": n.rows_affected, "seconds": round(n.seconds, 2)}
+                for n in self.nodes
+                if not n.ran_incrementally and n.materialized in ("table", "incremental")
+            },
+        }
+
+    def format_nodes(self, limit: int | None = None) -> str:
+        """A table of the models, slowest first (for the backfill command and the bench)."""
+        rows = sorted(self.nodes, key=lambda n: -n.seconds)[:limit]
+        lines = [f"{'model':<40} {'how':<12} {'rows':>12} {'seconds':>8}"]
+        for n in rows:
+            how = "incremental" if n.ran_incrementally else ("view" if n.materialized == "view" else "rebuilt")
+            count = "" if n.rows_affected is None else f"{n.rows_affected:,}"
+            lines.append(f"{n.name:<40} {how:<12} {count:>12} {n.seconds:>8.2f}")
+        return "\n".join(lines)
 
 
 def dbt_executable() -> str:
@@ -61,7 +116,14 @@ def run_dbt(paths: Paths, *args: str) -> DbtResult:
         named = "; ".join(failures[:10]) or "see the dbt log"
         raise DbtBuildError(f"dbt {args[0]} failed (exit {proc.returncode}): {named}\n{tail}")
     log.info("dbt %s finished in %.1f s: %s", args[0], seconds, statuses)
-    return DbtResult(seconds=seconds, target_path=target, statuses=statuses)
+    nodes = node_runs(target, paths.build_db)
+    return DbtResult(
+        seconds=seconds,
+        target_path=target,
+        statuses=statuses,
+        full_refresh="--full-refresh" in args,
+        nodes=nodes,
+    )
 
 
 def _summarise(run_results: Path) -> tuple[dict[str, int], list[str]]:
@@ -77,5 +139,71 @@ def _summarise(run_results: Path) -> tuple[dict[str, int], list[str]]:
     return statuses, failures
 
 
-def build(paths: Paths) -> DbtResult:
-    return run_dbt(paths, "build")
+def node_runs(target: Path, build_db: Path) -> tuple[NodeRun, ...]:
+    """How each model and seed of the last invocation ran, from run_results.json, the manifest and the
+    build file (row counts; the incremental merges of this invocation from int_incremental_log)."""
+    run_results = target / "run_results.json"
+    manifest = target / "manifest.json"
+    if not run_results.exists() or not manifest.exists():
+        return ()
+    results = json.loads(run_results.read_text())
+    invocation = results.get("metadata", {}).get("invocation_id")
+    nodes = json.loads(manifest.read_text()).get("nodes", {})
+    ran = [r for r in results.get("results", []) if r["unique_id"].split(".")[0] in ("model", "seed")]
+    merged: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    try:
+        merged, counts = _row_counts(build_db, invocation, ran, nodes)
+    except duckdb.Error as exc:  # the report is best effort: a build that succeeded stays a success
+        log.warning("could not read row counts from %s: %s", build_db, exc)
+    runs = []
+    for r in ran:
+        node = nodes.get(r["unique_id"], {})
+        name = node.get("name", r["unique_id"].split(".")[-1])
+        materialized = node.get("config", {}).get("materialized", "seed" if node.get("resource_type") == "seed" else "")
+        runs.append(
+            NodeRun(
+                name=name,
+                materialized=materialized,
+                ran_incrementally=name in merged,
+                rows_affected=merged.get(name, counts.get(name)),
+                seconds=float(r.get("execution_time") or 0.0),
+                status=r["status"],
+            )
+        )
+    return tuple(runs)
+
+
+def _row_counts(
+    build_db: Path, invocation: str | None, ran: list[dict[str, Any]], nodes: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows merged by each incremental model in this invocation, and the row count of every other table."""
+    merged: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    if not build_db.exists():
+        return merged, counts
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        has_log = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'intermediate' "
+            "and table_name = 'int_incremental_log'"
+        ).fetchone()[0]
+        if has_log:
+            merged = dict(
+                con.execute(
+                    "select model, sum(rows_inserted) from intermediate.int_incremental_log "
+                    "where invocation_id = ? group by model",
+                    [invocation],
+                ).fetchall()
+            )
+        tables = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        for r in ran:
+            node = nodes.get(r["unique_id"], {})
+            key = (node.get("schema"), node.get("alias") or node.get("name"))
+            if key in tables and node.get("name") not in merged:
+                counts[node["name"]] = con.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0]
+    return merged, counts
+
+
+def build(paths: Paths, *, full_refresh: bool = False) -> DbtResult:
+    """``dbt build``: incremental unless ``full_refresh`` (every table rebuilt from all of landing)."""
+    return run_dbt(paths, "build", *(["--full-refresh"] if full_refresh else []))

@@ -1,61 +1,13 @@
--- Count-based dossier criteria (METRICS.md §5–6) per unit and period, plus the province roll-up (every
--- dossier of the province, whatever its unit code) from the same scan through grouping sets: the
--- province's numerators and denominators are sums by construction. A (unit, period) group exists
--- exactly when the unit has a dossier in the period's pool (in scope or received), which is the
--- row-existence rule of §3, so every criterion gets its row even with a denominator of 0.
+-- Count-based dossier criteria (METRICS.md §5–6) per unit and period, plus the province roll-up, from
+-- the counts of int_dossier_period_counts. Every (unit, period) with a dossier in the pool gets every
+-- criterion's row, even with a denominator of 0 (the row-existence rule of §3).
 -- Grain: one row per (period_grain, period_start, unit_code, is_province_rollup, criterion_code).
+{{ config(materialized='view') }}
+
 with
 
-timeliness as (
-    select * from {{ ref('int_dossier_timeliness') }}
-),
-
 counted as (
-    select
-        period_grain,
-        period_start,
-        unit_code,
-        grouping(unit_code) = 1 as is_province_rollup,
-        count(*) filter (where is_received_in_period) as received,
-        count(*) filter (where is_received_in_period and is_synced_to_national_portal) as received_synced,
-        count(*) filter (where timeliness in ('early', 'on_time', 'pending_on_time')) as within_deadline,
-        count(*) filter (
-            where timeliness in ('early', 'on_time', 'pending_on_time', 'late', 'pending_late')
-        ) as classified,
-        count(*) filter (where timeliness in ('late', 'pending_late')) as late_or_pending_late,
-        count(*) filter (where timeliness in ('late', 'pending_late') and is_apology_in_time) as late_apologised,
-        count(*) filter (
-            where
-            timeliness in ('early', 'on_time', 'pending_on_time')
-            and satisfaction is distinct from 3
-        ) as satisfied_classified,
-        count(*) filter (where is_received_in_period and channel = 2) as received_online,
-        count(*) filter (
-            where is_received_in_period and channel = 2 and is_vneid_authenticated
-        ) as received_online_vneid,
-        count(*) filter (where is_received_in_period and fee_total > 0) as received_with_fee,
-        count(*) filter (where is_received_in_period and fee_total > 0 and is_paid_online) as received_paid_online,
-        count(*) filter (
-            where is_finished_in_period and status != 8 and result_is_document
-        ) as finished_document_result,
-        count(*) filter (
-            where is_finished_in_period and status != 8 and result_is_document and has_e_result
-        ) as finished_e_result,
-        count(*) filter (where is_received_in_period and is_fully_digitised) as received_digitised,
-        count(*) filter (where is_received_in_period and has_reused_component) as received_reused,
-        count(*) filter (where is_received_in_period and has_data_store_component) as received_data_store,
-        count(*) filter (
-            where is_received_in_period and components_total > 0 and components_attached = components_total
-        ) as received_all_attached,
-        -- Backdating needs a due time: unclassified dossiers stay out (METRICS.md §2).
-        count(*) filter (
-            where is_finished_in_period and has_finishing_event and timeliness != 'unclassified'
-        ) as finished_with_event,
-        count(*) filter (
-            where is_finished_in_period and has_finishing_event and timeliness != 'unclassified' and is_backdated
-        ) as finished_backdated
-    from timeliness
-    group by grouping sets ((period_grain, period_start, unit_code), (period_grain, period_start))
+    select * from {{ ref('int_dossier_period_counts') }}
 ),
 
 criteria as (

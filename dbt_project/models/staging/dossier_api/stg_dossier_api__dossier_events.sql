@@ -1,8 +1,14 @@
--- An event can be corrected after it was first recorded: keep its latest recording per (dossier, step).
+-- An event can be corrected after it was first recorded: keep its latest recording per (dossier, step)
+-- (by ThoiDiemGhiNhan, then the newest batch; the landing position breaks the remaining ties). A view
+-- over landing, for drilling down to a dossier's history: the build reads events through
+-- int_dossier_event_summary, which keeps the same recordings.
 with
 
 source as (
-    select * from {{ landing_relation('dossier_api', 'dossier_events') }}
+    select
+        *,
+        {{ landing_lineage() }}
+    from {{ landing_relation('dossier_api', 'dossier_events', lineage=true) }}
 ),
 
 latest as (
@@ -10,7 +16,7 @@ latest as (
     from source
     qualify row_number() over (
             partition by MaHoSo, STT
-            order by ThoiDiemGhiNhan desc, _batch_id desc
+            order by {{ latest_version_order('ThoiDiemGhiNhan', '_batch_id') }}
         ) = 1
 ),
 

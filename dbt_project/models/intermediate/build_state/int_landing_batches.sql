@@ -1,0 +1,56 @@
+-- Every committed landing batch at the start of this build, with what changed since the last completed
+-- build (int_processed_batches): new, replaced (same batch id, another manifest: a rerun of the window),
+-- removed, or unchanged. A manifest's fingerprint is the hash of its text, which holds the batch's
+-- committed_at and the checksum of every part file. Taken once, before any model reads landing (those
+-- models ref this one), so the state written at the end never claims a batch the build did not read; a
+-- batch committed during the build is simply new next time.
+{%- set previous = previous_relation('int_processed_batches') %}
+
+with
+
+manifests as (
+    select
+        regexp_extract(filename, '/landing/([^/]+)/[^/]+/batch=[^/]+/_manifest\.json$', 1) as source,
+        regexp_extract(filename, '/landing/[^/]+/([^/]+)/batch=[^/]+/_manifest\.json$', 1) as dataset,
+        regexp_extract(filename, '/batch=([^/]+)/_manifest\.json$', 1) as batch_id,
+        md5(content) as fingerprint,
+        json_extract_string(content, '$.committed_at') as committed_at
+    from read_text('{{ env_var("PARMETRICS_DATA_DIR") }}/landing/*/*/batch=*/_manifest.json')
+),
+
+previous as (
+    {%- if previous is not none %}
+    select
+        source,
+        dataset,
+        batch_id,
+        fingerprint
+    from {{ previous }}
+    {%- else %}
+    select
+        cast(null as varchar) as source,
+        cast(null as varchar) as dataset,
+        cast(null as varchar) as batch_id,
+        cast(null as varchar) as fingerprint
+    where false
+    {%- endif %}
+)
+
+select
+    coalesce(manifests.source, previous.source) as source,
+    coalesce(manifests.dataset, previous.dataset) as dataset,
+    coalesce(manifests.batch_id, previous.batch_id) as batch_id,
+    manifests.fingerprint,
+    manifests.committed_at,
+    case
+        when previous.batch_id is null then 'new'
+        when manifests.batch_id is null then 'removed'
+        when manifests.fingerprint != previous.fingerprint then 'replaced'
+        else 'unchanged'
+    end as change
+from manifests
+full outer join previous
+    on
+        manifests.source = previous.source
+        and manifests.dataset = previous.dataset
+        and manifests.batch_id = previous.batch_id
