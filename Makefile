@@ -12,11 +12,13 @@ PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 
 venv: $(STAMP)
 
+# --compile-bytecode: CI (and this machine) set PYTHONDONTWRITEBYTECODE, so without .pyc files written at
+# install every process (each Airflow task, each dbt run) recompiles Airflow, GX and pandas from source.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -55,7 +57,7 @@ test-superset: venv $(SUPERSET_STAMP)
 # Superset conflicts with Airflow's dependencies: its own venv, from its own lock, with .venv's uv.
 $(SUPERSET_STAMP): superset/requirements.lock | venv
 	@test -x $(SUPERSET_VENV)/bin/python || $(BIN)/uv venv -q --python $(PY) $(SUPERSET_VENV)
-	$(BIN)/uv pip install -q --python $(SUPERSET_VENV)/bin/python -r superset/requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(SUPERSET_VENV)/bin/python -r superset/requirements.lock
 	@rm -f $(SUPERSET_VENV)/.installed-*
 	@touch $@
 
