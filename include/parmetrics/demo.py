@@ -48,10 +48,13 @@ class DemoSettings:
     end: datetime = datetime(2026, 11, 20)
     keep_running: bool = False
     timeout: float = 900
+    # The reference clock when it is not the source's own "today" (a backfill replays history as of
+    # the day after its last month).
+    clock_at: datetime | None = None
 
     @property
     def clock(self) -> datetime:
-        return self.end + timedelta(hours=6)
+        return self.clock_at or self.end + timedelta(hours=6)
 
 
 def demo_secrets(paths: Paths) -> dict[str, str]:

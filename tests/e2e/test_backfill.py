@@ -31,7 +31,7 @@ VENV_BIN = Path(sys.executable).parent
 FIRST, LAST = "2023-07", "2024-06"
 MONTHS = 12
 DOSSIERS = 3000
-CLOCK = "2026-11-20T06:00:00"  # DemoSettings.clock: the embedded run's reference clock
+CLOCK = "2024-07-01T06:00:00"  # the embedded backfill replays history as of the day after its last month
 
 
 def backfill_command(data_dir: Path) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -57,6 +58,8 @@ def test_months_are_parsed_strictly_and_counted():
     # Logical dates are each month's first day at midnight in Asia/Ho_Chi_Minh (UTC+7).
     assert SIX_YEARS.from_date == "2019-01-01T00:00:00+07:00"
     assert SIX_YEARS.to_date == "2024-12-01T00:00:00+07:00"
+    assert SIX_YEARS.replay_clock == datetime(2025, 1, 1, 6, 0)
+    assert MonthRange.parse("2023-07", "2024-06").replay_clock == datetime(2024, 7, 1, 6, 0)
     for bad in ("2019-13", "2019-1", "19-01", "2019/01"):
         with pytest.raises(BackfillError, match="expected YYYY-MM"):
             MonthRange.parse(bad, "2024-12")

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pendulum
@@ -74,6 +74,14 @@ class MonthRange:
 
     def covers(self, backfill: dict[str, Any]) -> bool:
         return _same_instant(backfill["from_date"], self.from_date) and _same_instant(backfill["to_date"], self.to_date)
+
+    @property
+    def replay_clock(self) -> datetime:
+        """The embedded backfill's reference clock: 06:00 on the day after the last month, as a nightly
+        run on that day would read it — so the running period, the overdue list and the freshness
+        gate are those of that day, not of the simulated source's far later "today"."""
+        year, month = (self.last.year + 1, 1) if self.last.month == 12 else (self.last.year, self.last.month + 1)
+        return datetime(year, month, 1, 6, 0)
 
     def label(self) -> str:
         return f"{self.first:%Y-%m} → {self.last:%Y-%m}"

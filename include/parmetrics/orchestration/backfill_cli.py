@@ -85,7 +85,9 @@ def register(app: typer.Typer) -> None:
                 from parmetrics.demo import DemoSettings
                 from parmetrics.orchestration.embedded import embedded_airflow
 
-                settings = DemoSettings(timeout=timeout, **({"n_dossiers": dossiers} if dossiers else {}))
+                settings = DemoSettings(
+                    timeout=timeout, clock_at=months.replay_clock, **({"n_dossiers": dossiers} if dossiers else {})
+                )
                 with embedded_airflow(paths, settings, console, BACKFILL_DAG_IDS) as (api, airflow):
                     missing = missing_backfills(api, months)
                     if missing:
