@@ -65,11 +65,6 @@ def airflow_env(airflow_home: Path, api_port: int, extra: dict[str, str] | None 
         }
     )
     env.update(extra or {})
-    if env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sqlite").startswith("sqlite"):
-        env.setdefault(
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS",
-            "parmetrics.orchestration.airflow_settings.SQLITE_CONNECT_ARGS",
-        )
     return env
 
 
