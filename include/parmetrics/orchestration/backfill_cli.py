@@ -113,7 +113,8 @@ def register(app: typer.Typer) -> None:
                         max_active_runs=max_active_runs,
                         timeout=timeout,
                     )
-        except BackfillError as exc:
+        except (BackfillError, RuntimeError, TimeoutError) as exc:
+            # One line for the engineer; the Airflow UI and <data>/airflow/standalone.log have the rest.
             console.print(f"[red]backfill failed:[/red] {exc}")
             raise typer.Exit(1) from exc
         print_report(report, paths, console)

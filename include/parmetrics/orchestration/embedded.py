@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextlib import nullcontext
+from datetime import UTC, datetime
 
 from rich.console import Console
 
@@ -47,11 +48,12 @@ def embedded_airflow(
         env.update(ext.env())
         airflow = Standalone(paths.root / "airflow", env)
         console.print(f"starting Airflow standalone (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
+        started_at = datetime.now(UTC).isoformat()
         airflow.start()
         try:
             api = airflow.wait_ready(dag_ids, timeout=settings.timeout)
             if land_files:
-                wait_for_file_ingestion(api, paths, console, settings.timeout)
+                wait_for_file_ingestion(api, paths, console, settings.timeout, since=started_at)
             yield api, airflow
         finally:
             console.print("stopping Airflow …")
