@@ -94,3 +94,29 @@ def test_rollback_steps_back_one_publication_at_a_time(tmp_path):
     assert published_rows(p) == 1
     with pytest.raises(PublishError, match="no previous version"):
         rollback(p)
+
+
+def test_ops_records_of_every_shape_become_one_table(tmp_path):
+    """Quality records carry observed values of any shape (numbers, text, objects): they still make one
+    typed table (DuckDB's read_json_auto union ran out of memory on a six-year backfill's records)."""
+    import json
+
+    from parmetrics.publish import _records_table
+
+    folder = tmp_path / "quality_results" / "batch=x"
+    folder.mkdir(parents=True)
+    records = [
+        {"recorded_at": "2026-11-26T10:00:00+00:00", "suite": "a", "observed_value": 3, "success": True},
+        {"recorded_at": "2026-11-26T10:00:01+00:00", "suite": "b", "observed_value": "3 of 4", "success": False},
+        {"recorded_at": "2026-11-26T10:00:02+00:00", "suite": "c", "observed_value": {"min": 1}, "kwargs": [1, 2]},
+    ]
+    for i, record in enumerate(records):
+        (folder / f"{i}.json").write_text(json.dumps(record))
+    (folder / ".3.json.tmp").write_text("{not json")  # a writer's temporary file is never read
+    table = _records_table(tmp_path / "quality_results")
+    assert table.num_rows == 3
+    assert table.column("observed_value").to_pylist() == ["3", "3 of 4", '{"min": 1}']
+    assert table.column("kwargs").to_pylist() == [None, None, "[1, 2]"]
+    assert table.column("success").to_pylist() == [True, False, None]
+    assert str(table.schema.field("recorded_at").type).startswith("timestamp")
+    assert _records_table(tmp_path / "nothing_here") is None
