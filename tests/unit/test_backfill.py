@@ -33,6 +33,16 @@ class FakeApi:
     def failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
         return ["dbt_build"]
 
+    def trigger(self, dag_id: str) -> str:
+        # A triggered build starts at once and succeeds.
+        run = {
+            "dag_run_id": f"manual{len(self.runs[dag_id])}",
+            "state": "success",
+            "start_date": "2026-11-26T12:00:00+00:00",
+        }
+        self.runs[dag_id].append(run)
+        return run["dag_run_id"]
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         if method == "POST" and path == "/backfills":
             body = kwargs["json"]
@@ -202,3 +212,14 @@ def test_the_embedded_path_creates_only_the_missing_backfills():
     ]  # fmt: skip
     with pytest.raises(BackfillError, match="backfill 5 of ingest_documents_history"):
         missing_backfills(api, SIX_YEARS)
+
+
+def test_a_resumed_backfill_rebuilds_once_when_the_last_build_failed_before_it_started():
+    api = FakeApi()
+    api.runs["build_marts"] = [
+        {"dag_run_id": "broken", "state": "failed", "start_date": "2026-11-26T10:05:00+00:00"},
+    ]
+    run = wait_for_build_after(
+        api, "2026-11-26T10:00:00+00:00", timeout=5, interval=0, rebuild_failed_before="2026-11-26T11:00:00+00:00"
+    )
+    assert run["dag_run_id"] == "manual1" and len(api.runs["build_marts"]) == 2

@@ -276,11 +276,15 @@ def last_history_landing(api: AirflowApi, dag_ids: Iterable[str], months: MonthR
     return max(ends, default="")
 
 
-def wait_for_build_after(api: AirflowApi, landed_at: str, timeout: float, interval: float = 3.0) -> dict[str, Any]:
+def wait_for_build_after(
+    api: AirflowApi, landed_at: str, timeout: float, interval: float = 3.0, *, rebuild_failed_before: str = ""
+) -> dict[str, Any]:
     """The build that started after the last landing has read everything landed: wait for it.
 
     Every landing event queues ``build_marts`` again (Airflow issue #52665); with max_active_runs=1 the
     builds run one after another, each over everything landed so far, so the last one is enough.
+    If that build failed before this command started (``rebuild_failed_before``: the command is being
+    rerun to resume), no landing event will come to retry it: trigger one build and wait for that.
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -289,10 +293,15 @@ def wait_for_build_after(api: AirflowApi, landed_at: str, timeout: float, interv
         after = [r for r in runs if (r["start_date"] or "") > landed_at]
         if after and not active:
             run = max(after, key=lambda r: r["start_date"])
-            if run["state"] != "success":
-                failed = api.failed_tasks(BUILD_DAG, run["dag_run_id"])
-                raise BackfillError(f"{BUILD_DAG} run {run['dag_run_id']} failed (tasks {failed}); see its logs")
-            return run
+            if run["state"] == "success":
+                return run
+            if (run["start_date"] or "") < rebuild_failed_before:
+                api.trigger(BUILD_DAG)
+                landed_at = rebuild_failed_before = run["start_date"]
+                time.sleep(interval)
+                continue
+            failed = api.failed_tasks(BUILD_DAG, run["dag_run_id"])
+            raise BackfillError(f"{BUILD_DAG} run {run['dag_run_id']} failed (tasks {failed}); see its logs")
         if time.monotonic() > deadline:
             raise BackfillError(f"no {BUILD_DAG} run finished after the last landed month within {timeout:.0f} s")
         time.sleep(interval)
@@ -359,7 +368,7 @@ def run_backfill(
     landed_at = last_history_landing(api, HISTORY_DAGS, months)
     if landed_at:
         console.print("waiting for the build that read the last landed month …")
-        final_build = wait_for_build_after(api, landed_at, timeout)
+        final_build = wait_for_build_after(api, landed_at, timeout, rebuild_failed_before=started_at)
     return BackfillReport(
         months=months,
         backfills=backfills,
