@@ -108,12 +108,24 @@
 {#- Only the given batches of a dataset (ids as in `batch=<id>`), e.g. the ones new since the last build
     (int_landing_batches). An empty list gives the typed, empty relation. -#}
 {% macro landing_batches_relation(source_name, dataset, batch_ids, lineage=false) -%}
-    {%- if batch_ids | length == 0 -%}
+    {%- set dir = landing_dataset_dir(source_name, dataset) -%}
+    {#- A window with no change commits a batch with a manifest and no part file: read_parquet over its
+        pattern would fail ("No files found"), and it has no rows to read anyway. -#}
+    {%- set with_parts = [] -%}
+    {%- if execute and batch_ids | length > 0 -%}
+        {%- set found = run_query(
+            "select distinct regexp_extract(file, '/batch=([^/]+)/[^/]*$', 1) from glob('"
+            ~ dir ~ "/batch=*/*.parquet')"
+        ).columns[0].values() | list -%}
+        {%- for batch_id in batch_ids if batch_id in found -%}
+            {%- do with_parts.append(batch_id) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if with_parts | length == 0 -%}
         {{ _empty_landing(source_name, dataset, lineage) }}
     {%- else -%}
-        {%- set dir = landing_dataset_dir(source_name, dataset) -%}
         {%- set patterns = [] -%}
-        {%- for batch_id in batch_ids -%}
+        {%- for batch_id in with_parts -%}
             {%- do patterns.append("'" ~ dir ~ "/batch=" ~ batch_id ~ "/*.parquet'") -%}
         {%- endfor -%}
         {{ _read_landing('[' ~ patterns | join(', ') ~ ']', lineage) }}
