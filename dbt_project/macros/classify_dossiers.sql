@@ -12,9 +12,11 @@
     periods, a nested loop) instead of a cross product. -#}
 
 {% macro dossier_in_pool(d, p) -%}
-    {{ d }}.received_at < {{ p }}.evaluated_at
-    and greatest(coalesce({{ d }}.finished_at, cast('infinity' as timestamp)), {{ d }}.received_at)
-    >= cast({{ p }}.period_start as timestamp)
+    (
+        {{ d }}.received_at < {{ p }}.evaluated_at
+        and greatest(coalesce({{ d }}.finished_at, cast('infinity' as timestamp)), {{ d }}.received_at)
+        >= cast({{ p }}.period_start as timestamp)
+    )
 {%- endmacro %}
 
 

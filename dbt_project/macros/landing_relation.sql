@@ -139,7 +139,7 @@
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
         select batch_id from {{ ref('int_landing_batches') }}
-        where source = '{{ source_name }}' and dataset = '{{ dataset }}'
+        where source_name = '{{ source_name }}' and dataset = '{{ dataset }}'
             and change in ('{{ changes | join("', '") }}')
         order by batch_id
     {%- endset -%}
@@ -148,21 +148,22 @@
 
 
 {% macro _read_landing(patterns, lineage) -%}
-    read_parquet({{ patterns }}, union_by_name = true, hive_partitioning = false
-        {%- if lineage %}, filename = true, file_row_number = true{% endif %})
+    {%- set options = 'union_by_name = true, hive_partitioning = false' -%}
+    {%- if lineage %}{% set options = options ~ ', filename = true, file_row_number = true' %}{% endif -%}
+    read_parquet({{ patterns }}, {{ options }})
 {%- endmacro %}
 
 
 {% macro _empty_landing(source_name, dataset, lineage) -%}
-        (
-            select
-        {%- for name, data_type in landing_columns(source_name, dataset) %}
-                cast(null as {{ data_type }}) as "{{ name }}"{{ "," if not loop.last or lineage }}
-        {%- endfor %}
-        {%- if lineage %}
-                cast(null as varchar) as filename,
-                cast(null as bigint) as file_row_number
-        {%- endif %}
-            where false
-        )
+    (
+        select
+    {%- for name, data_type in landing_columns(source_name, dataset) %}
+            cast(null as {{ data_type }}) as "{{ name }}"{{ "," if not loop.last or lineage }}
+    {%- endfor %}
+    {%- if lineage %}
+            cast(null as varchar) as filename,
+            cast(null as bigint) as file_row_number
+    {%- endif %}
+        where false
+    )
 {%- endmacro %}

@@ -25,7 +25,7 @@
     a narrow count per key, then a window over the few duplicated keys, then one pass that keeps the
     rest as they are. Emits CTEs `<name>__duplicated`, `<name>__winners` and `<name>` (comma-terminated). -#}
 {% macro keep_latest_version(name, relation, key, changed_at, batch_id) -%}
-{{ name }}__duplicated as (
+    {{ name }}__duplicated as (
     select
         {{ key }} as version_key,
         true as is_duplicated

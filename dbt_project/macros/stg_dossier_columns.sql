@@ -16,24 +16,20 @@
         cast(NgayTra as timestamp) as returned_at,
         cast(TrangThaiHoSo as integer) as status,
         cast(DuocThanhToanTrucTuyen as integer) as paid_online,
-        -- Lambda parameters (f, c, r, s, a) are not tables.
+        -- Lambda parameters (f, c, r, s, a, v) are not tables.
         -- noqa: disable=RF01
         cast(len(coalesce(DanhSachLePhi, [])) as integer) as fee_count,
         cast(coalesce(list_sum(list_transform(DanhSachLePhi, lambda f: coalesce(f.Gia, 0.0))), 0.0) as double)
             as fee_total,
         cast(len(coalesce(TaiLieuNop, [])) as integer) as components_total,
-        cast(len(list_filter(coalesce(TaiLieuNop, []), lambda c: coalesce(trim(c.DuongDanTaiTepTin), '') != ''))
-            as integer) as components_attached,
+        -- One pass over the components codes each as bits (8 attached, 4 digitised, reused or from the data
+        -- store, 2 from the data store, 1 reused); the counts below read the codes.
+        cast(len(list_filter(component_codes, lambda v: v >= 8)) as integer) as components_attached,
+        cast(len(list_filter(component_codes, lambda v: v % 8 >= 4)) as integer) as components_digitised,
+        cast(len(list_filter(component_codes, lambda v: v % 2 = 1)) as integer) as components_reused,
+        cast(len(list_filter(component_codes, lambda v: v % 4 >= 2)) as integer) as components_from_data_store,
         cast(len(list_filter(
-            coalesce(TaiLieuNop, []),
-            lambda c: coalesce(c.DuocSoHoa = 1 or c.TaiSuDung = 1 or c.DuocLayTuKhoDMQG = 1, false)
-        )) as integer) as components_digitised,
-        cast(len(list_filter(coalesce(TaiLieuNop, []), lambda c: coalesce(c.TaiSuDung = 1, false))) as integer)
-            as components_reused,
-        cast(len(list_filter(coalesce(TaiLieuNop, []), lambda c: coalesce(c.DuocLayTuKhoDMQG = 1, false))) as integer)
-            as components_from_data_store,
-        cast(len(list_filter(
-            coalesce(DanhSachGiayToKetQua, []), lambda r: coalesce(trim(r.DuongDanTepTinKetQua), '') != ''
+            coalesce(DanhSachGiayToKetQua, []), lambda r: {{ is_file_link('r.DuongDanTepTinKetQua') }}
         )) as integer) as results_with_link,
         cast(len(coalesce(DanhSachHoSoBoSung, [])) as integer) as supplement_request_count,
         cast(DanhSachHoSoBoSung[1].NgayYeuCauBoSung as timestamp) as first_supplement_requested_at,
@@ -49,4 +45,31 @@
         cast(NgayCapNhat as timestamp) as updated_at,
         cast(_batch_id as varchar) as batch_id,
         {{ landing_lineage() }}
+{%- endmacro %}
+
+
+{#- The per-component codes stg_dossier_columns reads (a column `component_codes` of the landing rows). -#}
+{% macro component_codes() -%}
+        -- noqa: disable=RF01
+        list_transform(
+            coalesce(TaiLieuNop, []),
+            lambda c:
+            8 * cast({{ is_file_link('c.DuongDanTaiTepTin') }} as integer)
+            + 4 * cast(coalesce(c.DuocSoHoa = 1 or c.TaiSuDung = 1 or c.DuocLayTuKhoDMQG = 1, false) as integer)
+            + 2 * cast(coalesce(c.DuocLayTuKhoDMQG = 1, false) as integer)
+            + cast(coalesce(c.TaiSuDung = 1, false) as integer)
+        ) as component_codes
+        -- noqa: enable=RF01
+{% endmacro %}
+
+
+{#- A file link that is null, empty or blank is no link (METRICS.md §2). Blank means trim() leaves
+    nothing; a link starting with a printable ASCII character cannot be blank, which spares most rows
+    the trim. -#}
+{% macro is_file_link(link) -%}
+    case
+        when {{ link }} is null then false
+        when left({{ link }}, 1) between '!' and '~' then true
+        else trim({{ link }}) != ''
+    end
 {%- endmacro %}

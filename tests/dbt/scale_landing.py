@@ -7,10 +7,11 @@ dossiers). Dossiers and events land as monthly history batches (``batch=hist_YYY
 recording month, as the monthly history twins land them); the reference, finance and document-DB
 datasets are copied as they are.
 
-With ``nightly_day`` the changes of that day (and after) are held back into a separate directory, as
-one more batch per dataset (``batch=day_YYYYMMDD``): dossiers updated that day and their events. A
-dossier received before that day gets an earlier, still-pending version in the history, so the day
-batch carries updates of existing dossiers as well as new ones, like a real nightly window.
+With ``nightly_day`` the changes of that day and after are held back into a separate directory, one
+batch per day and dataset (``batch=day_YYYYMMDD``): dossiers updated that day and their events. A
+dossier received before ``nightly_day`` gets an earlier, still-pending version in the history, so a
+day batch carries updates of existing dossiers as well as new ones, like a real nightly window. Land
+the day batches one by one to measure successive nightly builds.
 
     .venv/bin/python tests/dbt/scale_landing.py --source .data/landing --target /tmp/scale/data \\
         --factor 25 --nightly-day 2026-11-19
@@ -80,7 +81,6 @@ def synthesise(source: Path, target: Path, factor: int, nightly_day: date | None
         if (source / name).exists():
             shutil.copytree(source / name, landing / name, dirs_exist_ok=True)
     day = f"timestamp '{nightly_day.isoformat()}'" if nightly_day else "timestamp '9999-12-31'"
-    day_id = f"day_{nightly_day:%Y%m%d}" if nightly_day else "none"
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = false")
     con.execute(f"create view copies as select range as k from range({factor})")
@@ -108,7 +108,8 @@ def synthesise(source: Path, target: Path, factor: int, nightly_day: date | None
         where NgayCapNhat >= {day} and NgayTiepNhan + interval 1 hour < {day}
     """
     nightly = f"""
-        select * replace ('{day_id}' as _batch_id), '{day_id}' as batch
+        select * replace ('day_' || strftime(NgayCapNhat, '%Y%m%d') as _batch_id),
+            'day_' || strftime(NgayCapNhat, '%Y%m%d') as batch
         from ({copied_dossiers}) where NgayCapNhat >= {day}
     """
     copied_events = f"""
@@ -120,7 +121,8 @@ def synthesise(source: Path, target: Path, factor: int, nightly_day: date | None
         from ({copied_events}) where ThoiDiemGhiNhan < {day}
     """
     event_nightly = f"""
-        select * replace ('{day_id}' as _batch_id), '{day_id}' as batch
+        select * replace ('day_' || strftime(ThoiDiemGhiNhan, '%Y%m%d') as _batch_id),
+            'day_' || strftime(ThoiDiemGhiNhan, '%Y%m%d') as batch
         from ({copied_events}) where ThoiDiemGhiNhan >= {day}
     """
     counts = {}

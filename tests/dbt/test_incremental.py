@@ -15,7 +15,8 @@ incremental logic go wrong:
    a procedure's time limit changed from a month on, which moves the due time of a dossier without
    NgayHenTra) and an event that revisits a recorded step;
 4. only the clock: a document changes in the next month, so as_of moves into a new month without any
-   dossier change (pending dossiers turn late, periods close and open);
+   dossier change (pending dossiers turn late, periods close and open), and an empty dossier window
+   commits a batch without part files;
 5. an interrupted build: a new batch is merged into staging by a partial run, then a whole build must
    notice and recompute everything.
 """
@@ -410,7 +411,9 @@ def land_step_3(data_dir: Path) -> None:
 
 
 def land_step_4(data_dir: Path) -> None:
-    # Nothing about dossiers: as_of moves to September through the document database alone.
+    # Nothing about dossiers: as_of moves to September through the document database alone. The
+    # dossier window of the same night found nothing: its batch is a manifest without part files.
+    write_batch(data_dir, "dossier_api", "dossiers", "w202409", [])
     write_batch(
         data_dir,
         "document_db",
@@ -582,7 +585,9 @@ def test_step_4_only_the_clock_moves(pipeline: Pipeline) -> None:
     )
     merged = pipeline.merged()
     assert merged["stg_dossier_api__dossiers"] == 0  # no dossier changed ...
-    assert 0 < merged["dossier_facts"] < 11  # ... but the pending ones are re-evaluated
+    assert 0 < merged["dossier_facts"] < 11  # ... but the pending ones are re-evaluated ...
+    # ... and the violations only of those whose class moved (none: D04, D10 and D12 were late already).
+    assert merged["dossier_violations"] == 0
     assert merged["int_working_days"] == 0  # the calendar is kept
     report = pipeline.last.format_nodes()
     assert "dossier_facts" in report and "incremental" in report

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- What int_dossier_lifecycle needs from a dossier's status events (METRICS.md §2), after keeping the
 -- latest recording of each (dossier, STT) as stg_dossier_api__dossier_events does: the earliest status-9
 -- event, the earliest status-10 event and the latest status-8 event ("earliest"/"latest" by ThoiDiemXuLy,
@@ -37,9 +38,19 @@ changes as (
     where in_event_batch or reread_events
 ),
 
+kept as (
+    -- The summaries kept so far of the dossiers that merge.
+    select * from {{ rows_with_keys(
+        this, 'k.dossier_id',
+        'select dossier_id from ' ~ ref('int_dossier_changes') ~ ' where in_event_batch and not reread_events'
+    ) }}
+),
+
 new_events as not materialized (
     select {{ event_columns() }}
-    from {{ landing_batches_relation('dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events'), lineage=true) }}
+    from {{ landing_batches_relation(
+        'dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events'), lineage=true
+    ) }}
 ),
 
 merge_candidates as (
@@ -64,24 +75,41 @@ merge_candidates as (
 
     -- ... and the extremes kept so far, as events.
     select
-        kept.dossier_id,
-        kept_event.seq,
-        kept_event.status,
-        kept_event.processed_at,
-        kept_event.recorded_at,
+        dossier_id,
+        first_processed_event_seq as seq,
+        9 as status,
+        first_processed_event_at as processed_at,
+        first_processed_event_recorded_at as recorded_at,
         null as source_batch,
         false as is_new
-    from {{ this }} as kept
-    inner join changes on kept.dossier_id = changes.dossier_id
-    cross join unnest([
-        { 'seq': kept.first_processed_event_seq, 'status': 9, 'processed_at': kept.first_processed_event_at,
-            'recorded_at': kept.first_processed_event_recorded_at },
-        { 'seq': kept.first_returned_event_seq, 'status': 10, 'processed_at': kept.first_returned_event_at,
-            'recorded_at': kept.first_returned_event_recorded_at },
-        { 'seq': kept.last_stopped_event_seq, 'status': 8, 'processed_at': kept.last_stopped_event_at,
-            'recorded_at': kept.last_stopped_event_recorded_at }
-    ]) as kept_events (kept_event)
-    where not changes.reread_events and kept_event.seq is not null
+    from kept
+    where first_processed_event_seq is not null
+
+    union all
+
+    select
+        dossier_id,
+        first_returned_event_seq as seq,
+        10 as status,
+        first_returned_event_at as processed_at,
+        first_returned_event_recorded_at as recorded_at,
+        null as source_batch,
+        false as is_new
+    from kept
+    where first_returned_event_seq is not null
+
+    union all
+
+    select
+        dossier_id,
+        last_stopped_event_seq as seq,
+        8 as status,
+        last_stopped_event_at as processed_at,
+        last_stopped_event_recorded_at as recorded_at,
+        null as source_batch,
+        false as is_new
+    from kept
+    where last_stopped_event_seq is not null
 ),
 
 merged as (
@@ -107,7 +135,7 @@ merged_summary as (
         least(kept.first_source_batch, merged.new_first_source_batch) as first_source_batch,
         greatest(kept.last_source_batch, merged.new_last_source_batch) as last_source_batch
     from merged
-    left join {{ this }} as kept on merged.dossier_id = kept.dossier_id
+    left join kept on merged.dossier_id = kept.dossier_id
 ),
 
 {%- if reread %}

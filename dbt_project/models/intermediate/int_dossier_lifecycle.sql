@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The moment-independent facts of each dossier (METRICS.md §2), read from its latest state: whether it
 -- was accepted, when it finished (rules 1–4), its finishing event, its due time and its supplement
 -- pause, the catalogue attributes as of its receiving month, and the per-dossier facts the criteria
@@ -21,19 +22,21 @@
 
 with
 
+{%- set changed = 'select dossier_id from ' ~ ref('int_dossier_changes') %}
+
 dossiers as (
-    select staged.*
-    from {{ ref('stg_dossier_api__dossiers') }} as staged
     {%- if scoped %}
-    inner join {{ ref('int_dossier_changes') }} as changes on staged.dossier_id = changes.dossier_id
+    select * from {{ rows_with_keys(ref('stg_dossier_api__dossiers'), 'k.dossier_id', changed) }}
+    {%- else %}
+    select * from {{ ref('stg_dossier_api__dossiers') }}
     {%- endif %}
 ),
 
 events as (
-    select summary.*
-    from {{ ref('int_dossier_event_summary') }} as summary
     {%- if scoped %}
-    inner join {{ ref('int_dossier_changes') }} as changes on summary.dossier_id = changes.dossier_id
+    select * from {{ rows_with_keys(ref('int_dossier_event_summary'), 'k.dossier_id', changed) }}
+    {%- else %}
+    select * from {{ ref('int_dossier_event_summary') }}
     {%- endif %}
 ),
 
@@ -109,20 +112,30 @@ paused as (
     from finished
 ),
 
+receiving_months as (
+    select distinct date_trunc('month', received_at) as received_month
+    from {{ ref('stg_dossier_api__dossiers') }}
+),
+
+snapshot_ranges as (
+    select distinct
+        snapshot_month,
+        applies_from_month,
+        applies_to_month
+    from catalogue
+),
+
 snapshot_of_month as (
     -- Which catalogue snapshot each receiving month reads: a handful of months against a handful of
     -- snapshots, so the dossiers join the catalogue on equality.
-    select distinct
-        months.received_month,
-        catalogue.snapshot_month
-    from (
-        select distinct date_trunc('month', received_at) as received_month
-        from {{ ref('stg_dossier_api__dossiers') }}
-    ) as months
-    inner join (select distinct snapshot_month, applies_from_month, applies_to_month from catalogue) as catalogue
+    select
+        receiving_months.received_month,
+        snapshot_ranges.snapshot_month
+    from receiving_months
+    inner join snapshot_ranges
         on
-            months.received_month >= catalogue.applies_from_month
-            and months.received_month < catalogue.applies_to_month
+            receiving_months.received_month >= snapshot_ranges.applies_from_month
+            and receiving_months.received_month < snapshot_ranges.applies_to_month
 ),
 
 with_catalogue as (

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The counts behind every dossier-based criterion (METRICS.md §5–6), per unit and period, plus the
 -- province roll-up (every dossier of the province, whatever its unit code) from the same scan through
 -- grouping sets: the province's numerators and denominators are sums by construction. A (unit, period)

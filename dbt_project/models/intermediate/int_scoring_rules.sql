@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The scoring rules in force (METRICS.md §4): the `scoring_rules` seed — or, for tests only, a CSV of the
 -- same columns named by `--vars '{scoring_rules_csv: /path/to/rules.csv}'`, so a test can score with
 -- rule versions of its own without touching the real numbers. Every consumer reads the rules here.
@@ -7,6 +8,7 @@
 
 {%- if override %}
 
+-- noqa: disable=LT02, AM04
 select * from read_csv(
     '{{ override }}',
     header = true,
@@ -27,9 +29,10 @@ select * from read_csv(
         'zero_denominator': 'varchar'
     }
 )
+-- noqa: enable=LT02, AM04
 
 {%- else %}
 
-select * from {{ ref('scoring_rules') }}
+select * from {{ ref('scoring_rules') }}  -- noqa: AM04
 
 {%- endif %}

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- What each unit did with each procedure, by receiving month (METRICS.md §5, the procedure-based
 -- criteria): a row for every (month, unit, procedure) with an accepted dossier received in the month, and
 -- flags over those received before the month's T (every dossier of a closed month; before as_of in the

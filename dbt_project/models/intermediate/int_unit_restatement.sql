@@ -4,6 +4,7 @@
 -- (districts, which have no successor commune, departments, the province, communes that did not merge)
 -- stays under itself. History itself stays attributed to the historic unit everywhere else; only
 -- criteria_scores_restated reads this. Grain: one row per unit of the newest don_vi snapshot.
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 select
     units.unit_code,
     case

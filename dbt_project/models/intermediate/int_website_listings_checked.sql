@@ -2,6 +2,7 @@
 -- authoritative), with whether it had expired by the check date (ngay_het_hieu_luc < check date). The
 -- catalogue is read as of the check's month; a listed procedure missing from it cannot be shown to have
 -- expired and stays listed but not expired. Grain: one row per (unit_code, procedure_code).
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 with
 
 listings as (

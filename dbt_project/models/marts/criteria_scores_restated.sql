@@ -105,7 +105,7 @@ province_rows as (
         counts.criterion_code,
         counts.numerator,
         counts.denominator,
-        cast([] as varchar []) as restated_from
+        cast([] as varchar[]) as restated_from
     from counts
     cross join province
     where counts.is_province_rollup

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- Rule violations per dossier (METRICS.md §7), evaluated at as_of over accepted dossiers. One row per
 -- (dossier_key, violation_code):
 --   late_without_timely_apology   late or pending_late with no first apology by the working day before due
@@ -8,9 +9,9 @@
 --   backdated_completion          finishing event dated on/before due but recorded after it
 --   multiple_supplement_requests  more than one supplement request
 --
--- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh (changed ones, and those whose
--- class at as_of moves with it) and keeps the others; then sets as_of, and the unit names of a new
--- reference snapshot, on the rows it kept (two column updates, not a rewrite).
+-- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh that changed or whose class at
+-- as_of moved, and keeps the others; then sets as_of (when it moved) and the unit names of a new units
+-- snapshot (when one landed) on the rows it kept: column updates, not a rewrite.
 {{
     config(
         materialized='incremental',
@@ -18,53 +19,46 @@
         unique_key='dossier_key',
         scope_model='int_dossiers_to_refresh',
         scope_key='md5(dossier_id)',
+        scope_where='is_changed or class_moved',
         on_schema_change='fail',
         post_hook=[
-            "update {{ this }} set as_of = (select as_of from {{ ref('int_as_of') }})
-             where as_of is distinct from (select as_of from {{ ref('int_as_of') }})",
-            "update {{ this }} as violations set unit_name = units.unit_name
-             from {{ ref('int_unit_history') }} as units
-             where violations.unit_code = units.unit_code and violations.unit_name is distinct from units.unit_name",
-            "update {{ this }} set unit_name = null
-             where unit_name is not null and unit_code not in (
-                 select units.unit_code from {{ ref('int_unit_history') }} as units where units.unit_code is not null
-             )",
+            "{{ dossier_violations_refresh_kept_rows() }}",
         ],
     )
 }}
 -- depends_on: {{ ref('int_build_context') }}
 -- depends_on: {{ ref('int_dossiers_to_refresh') }}
+-- depends_on: {{ ref('int_landing_batches') }}
+-- depends_on: {{ ref('int_as_of') }}
+-- depends_on: {{ ref('int_unit_history') }}
+{%- set lifecycle = rows_with_keys(
+    ref('int_dossier_lifecycle'),
+    'k.dossier_id',
+    'select dossier_id from ' ~ ref('int_dossiers_to_refresh') ~ ' where is_changed or class_moved'
+) if is_scoped_increment() else ref('int_dossier_lifecycle') %}
 
 with
 
-dossiers as (
-    select lifecycle.*
-    from {{ ref('int_dossier_lifecycle') }} as lifecycle
-    {%- if is_scoped_increment() %}
-    inner join {{ ref('int_dossiers_to_refresh') }} as refreshed on lifecycle.dossier_id = refreshed.dossier_id
-    {%- endif %}
-    where lifecycle.is_accepted
-),
-
-periods as (
+as_of as (
+    -- The single evaluation instant, as a period starting at the dawn of time.
     select
-        'as_of' as period_grain,
         cast('0001-01-01' as date) as period_start,
-        cast(as_of as date) as period_end,
-        false as is_period_closed,
         as_of as evaluated_at
     from {{ ref('int_as_of') }}
     where as_of is not null
 ),
 
-calendar as (
+at_as_of as (
+    -- Accepted dossiers received before as_of, classified at T = as_of in the same pass as they are read.
     select
-        calendar_date,
-        working_day_index
-    from {{ ref('int_working_days') }}
+        lifecycle.*,
+        as_of.evaluated_at,
+        {{ is_finished_at_t('lifecycle', 'as_of') }} as is_finished_at_t,
+        {{ timeliness_at_t('lifecycle', 'as_of') }} as timeliness
+    from {{ lifecycle }} as lifecycle
+    inner join as_of on {{ dossier_in_pool('lifecycle', 'as_of') }}
+    where lifecycle.is_accepted
 ),
-
-{{ classify_dossiers_at_periods() }},
 
 units as (
     select * from {{ ref('int_unit_history') }}
@@ -96,7 +90,7 @@ flagged as (
                 lambda v: v is not null
             )
         ) as violation_code
-    from dossier_periods as at_as_of
+    from at_as_of
 )
 
 select

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- What this build must recompute (one row). A build is numbered (build_seq = the last completed build's
 -- number + 1) and reads the last completed build's as_of, calendar and code versions from
 -- int_processed_batches, the state written at the end of every completed build.
@@ -9,19 +10,7 @@
 -- number that never completed): what such a build left is consistent per table but not across tables.
 {{ config(post_hook="{{ incremental_log_create() }}") }}
 {%- set previous = previous_relation('int_processed_batches') %}
-{%- set merges = adapter.get_relation(database=target.database, schema='intermediate', identifier='int_incremental_log')
-    if execute else none %}
-{#- An incremental table that does not exist yet (a new model, or one dropped by hand) is built whole;
-    the others must then be rebuilt too, or they would disagree with it. -#}
-{%- set missing_tables = [] %}
-{%- if execute %}
-    {%- for node in graph.nodes.values() %}
-        {%- if node.resource_type == 'model' and node.config.materialized == 'incremental'
-            and previous_relation(node.name) is none %}
-            {%- do missing_tables.append(node.name) %}
-        {%- endif %}
-    {%- endfor %}
-{%- endif %}
+{%- set merge_log = incremental_log_relation() %}
 
 with
 
@@ -56,13 +45,13 @@ catalogue as (
         min(try_strptime(batch_id, '%Y%m')) as oldest_month,
         count(*) filter (where try_strptime(batch_id, '%Y%m') is null) as unreadable_batches
     from {{ ref('int_landing_batches') }}
-    where source = 'reference' and dataset = 'thu_tuc_hanh_chinh'
+    where source_name = 'reference' and dataset = 'thu_tuc_hanh_chinh'
 ),
 
-merges as (
-    {%- if merges is not none %}
+merge_log as (
+    {%- if merge_log is not none %}
     select max(build_seq) as last_merge_build_seq
-    from {{ merges }}
+    from {{ merge_log }}
     {%- else %}
     select cast(null as bigint) as last_merge_build_seq
     {%- endif %}
@@ -70,23 +59,25 @@ merges as (
 
 decided as (
     select
-        greatest(coalesce(previous_build.build_seq, 0), coalesce(merges.last_merge_build_seq, 0)) + 1 as build_seq,
+        greatest(coalesce(previous_build.build_seq, 0), coalesce(merge_log.last_merge_build_seq, 0)) + 1 as build_seq,
         previous_build.as_of as previous_as_of,
         calendar.calendar_version,
         '{{ code_version() }}' as code_version,
         cast(catalogue.first_changed_month as date) as first_changed_catalogue_month,
-        {{ 'true' if flags.FULL_REFRESH else 'false' }}
+        {{ is_full_refresh() }}
         or previous_build.batches = 0
-        or {{ 'true' if missing_tables else 'false' }}
-        or previous_build.calendar_version is distinct from calendar.calendar_version
-        or previous_build.code_version is distinct from '{{ code_version() }}'
+        -- An incremental table that does not exist yet (a new model, or one dropped by hand) is built
+        -- whole; the others must then be rebuilt too, or they would disagree with it.
+        or {{ incremental_tables_missing() }}
+        or (previous_build.calendar_version is distinct from calendar.calendar_version)
+        or (previous_build.code_version is distinct from '{{ code_version() }}')
         or catalogue.unreadable_batches > 0
         or coalesce(catalogue.first_changed_month <= catalogue.oldest_month, false)
-        or coalesce(merges.last_merge_build_seq > previous_build.build_seq, false) as refresh_all
+        or coalesce(merge_log.last_merge_build_seq > previous_build.build_seq, false) as refresh_all
     from previous_build
     cross join calendar
     cross join catalogue
-    cross join merges
+    cross join merge_log
 )
 
 select

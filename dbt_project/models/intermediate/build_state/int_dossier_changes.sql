@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The dossiers this build must recompute, and how (empty when the build recomputes everything,
 -- int_build_context.refresh_all). Grain: one row per dossier. Read before the staging models and the
 -- event summary are updated (they ref this model), so "kept" below means as of the last completed build.
@@ -22,10 +23,6 @@ with
 
 {% if scoped -%}
 
-batches as (
-    select * from {{ ref('int_landing_batches') }}
-),
-
 in_dossier_batches as (
     select distinct cast(MaHoSo as varchar) as dossier_id
     from {{ landing_batches_relation('dossier_api', 'dossiers', landing_batch_ids('dossier_api', 'dossiers')) }}
@@ -35,24 +32,22 @@ new_events as (
     select
         cast(MaHoSo as varchar) as dossier_id,
         min(cast(STT as integer)) as first_new_seq
-    from {{ landing_batches_relation('dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events')) }}
-    group by 1
-),
-
-gone_batches as (
-    select
-        dataset,
-        batch_id
-    from batches
-    where source = 'dossier_api' and change in ('replaced', 'removed')
+    from {{ landing_batches_relation(
+        'dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events')
+    ) }}
+    group by cast(MaHoSo as varchar)
 ),
 
 reread_dossiers as (
     {%- if staged is not none %}
     select staged.dossier_id
     from {{ staged }} as staged
-    inner join gone_batches
-        on gone_batches.dataset = 'dossiers' and staged.source_batch = gone_batches.batch_id
+    inner join {{ ref('int_landing_batches') }} as gone
+        on
+            gone.source_name = 'dossier_api'
+            and gone.dataset = 'dossiers'
+            and gone.change in ('replaced', 'removed')
+            and staged.source_batch = gone.batch_id
     {%- else %}
     select cast(null as varchar) as dossier_id
     where false
@@ -63,10 +58,12 @@ reread_events as (
     {%- if summary is not none %}
     select distinct summary.dossier_id
     from {{ summary }} as summary
-    inner join gone_batches
+    inner join {{ ref('int_landing_batches') }} as gone
         on
-            gone_batches.dataset = 'dossier_events'
-            and gone_batches.batch_id between summary.first_source_batch and summary.last_source_batch
+            gone.source_name = 'dossier_api'
+            and gone.dataset = 'dossier_events'
+            and gone.change in ('replaced', 'removed')
+            and gone.batch_id between summary.first_source_batch and summary.last_source_batch
     union
     select summary.dossier_id
     from {{ summary }} as summary
@@ -100,13 +97,41 @@ flagged as (
         false as catalogue_affected
     from in_dossier_batches
     union all
-    select dossier_id, false, true, false, false, false from reread_dossiers
+    select
+        dossier_id,
+        false as in_dossier_batch,
+        true as reread_dossier,
+        false as in_event_batch,
+        false as reread_events,
+        false as catalogue_affected
+    from reread_dossiers
     union all
-    select dossier_id, false, false, true, false, false from new_events
+    select
+        dossier_id,
+        false as in_dossier_batch,
+        false as reread_dossier,
+        true as in_event_batch,
+        false as reread_events,
+        false as catalogue_affected
+    from new_events
     union all
-    select dossier_id, false, false, false, true, false from reread_events
+    select
+        dossier_id,
+        false as in_dossier_batch,
+        false as reread_dossier,
+        false as in_event_batch,
+        true as reread_events,
+        false as catalogue_affected
+    from reread_events
     union all
-    select dossier_id, false, false, false, false, true from catalogue_affected
+    select
+        dossier_id,
+        false as in_dossier_batch,
+        false as reread_dossier,
+        false as in_event_batch,
+        false as reread_events,
+        true as catalogue_affected
+    from catalogue_affected
 ),
 
 final as (

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- Every committed landing batch at the start of this build, with what changed since the last completed
 -- build (int_processed_batches): new, replaced (same batch id, another manifest: a rerun of the window),
 -- removed, or unchanged. A manifest's fingerprint is the hash of its text, which holds the batch's
@@ -10,7 +11,7 @@ with
 
 manifests as (
     select
-        regexp_extract(filename, '/landing/([^/]+)/[^/]+/batch=[^/]+/_manifest\.json$', 1) as source,
+        regexp_extract(filename, '/landing/([^/]+)/[^/]+/batch=[^/]+/_manifest\.json$', 1) as source_name,
         regexp_extract(filename, '/landing/[^/]+/([^/]+)/batch=[^/]+/_manifest\.json$', 1) as dataset,
         regexp_extract(filename, '/batch=([^/]+)/_manifest\.json$', 1) as batch_id,
         md5(content) as fingerprint,
@@ -21,14 +22,14 @@ manifests as (
 previous as (
     {%- if previous is not none %}
     select
-        source,
+        source_name,
         dataset,
         batch_id,
         fingerprint
     from {{ previous }}
     {%- else %}
     select
-        cast(null as varchar) as source,
+        cast(null as varchar) as source_name,
         cast(null as varchar) as dataset,
         cast(null as varchar) as batch_id,
         cast(null as varchar) as fingerprint
@@ -37,7 +38,7 @@ previous as (
 )
 
 select
-    coalesce(manifests.source, previous.source) as source,
+    coalesce(manifests.source_name, previous.source_name) as source_name,
     coalesce(manifests.dataset, previous.dataset) as dataset,
     coalesce(manifests.batch_id, previous.batch_id) as batch_id,
     manifests.fingerprint,
@@ -47,10 +48,10 @@ select
         when manifests.batch_id is null then 'removed'
         when manifests.fingerprint != previous.fingerprint then 'replaced'
         else 'unchanged'
-    end as change
+    end as change  -- noqa: RF04
 from manifests
 full outer join previous
     on
-        manifests.source = previous.source
+        manifests.source_name = previous.source_name
         and manifests.dataset = previous.dataset
         and manifests.batch_id = previous.batch_id

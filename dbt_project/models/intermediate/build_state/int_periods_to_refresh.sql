@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The periods whose dossier counts this build recomputes (int_dossier_period_counts; the months also for
 -- int_unit_procedure_months). Grain: one row per (period_grain, period_start). Empty when the build
 -- recomputes everything.
@@ -51,16 +52,17 @@ clock_periods as (
 
 changed_dossiers as (
     select
-        'old' as version,
+        'old' as lifecycle_version,
         *
     from {{ ref('int_dossier_lifecycle_previous') }}
     where is_accepted
     union all by name
     select
-        'new' as version,
+        'new' as lifecycle_version,
         lifecycle.*
-    from {{ ref('int_dossier_lifecycle') }} as lifecycle
-    inner join {{ ref('int_dossier_changes') }} as changes on lifecycle.dossier_id = changes.dossier_id
+    from {{ rows_with_keys(
+        ref('int_dossier_lifecycle'), 'k.dossier_id', 'select dossier_id from ' ~ ref('int_dossier_changes')
+    ) }} as lifecycle
     where lifecycle.is_accepted
 ),
 
@@ -68,7 +70,7 @@ places as (
     -- A dossier's place in a period's counts: everything int_dossier_period_counts and
     -- int_unit_procedure_months read of it there.
     select
-        d.version,
+        d.lifecycle_version,
         p.period_grain,
         p.period_start,
         {
@@ -108,14 +110,14 @@ moved_places as (
         period_start,
         place
     from places
-    where version = 'old'
+    where lifecycle_version = 'old'
     except
     select
         period_grain,
         period_start,
         place
     from places
-    where version = 'new'
+    where lifecycle_version = 'new'
     union
     (
         select
@@ -123,14 +125,14 @@ moved_places as (
             period_start,
             place
         from places
-        where version = 'new'
+        where lifecycle_version = 'new'
         except
         select
             period_grain,
             period_start,
             place
         from places
-        where version = 'old'
+        where lifecycle_version = 'old'
     )
 ),
 

@@ -19,7 +19,7 @@
 -- depends_on: {{ ref('overdue_dossiers') }}
 -- depends_on: {{ ref('expired_procedures_listed') }}
 select
-    batches.source,
+    batches.source_name,
     batches.dataset,
     batches.batch_id,
     batches.fingerprint,

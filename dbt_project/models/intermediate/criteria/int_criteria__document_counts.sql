@@ -5,6 +5,7 @@
 -- that can still be finished on time is not counted yet). Row existence (§3): PAR.7.* when the unit
 -- issued a document or closed a work file in the year; PAR.1 when it had a task due.
 -- Grain: one row per (period_grain, period_start, unit_code, is_province_rollup, criterion_code).
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 with
 
 years as (

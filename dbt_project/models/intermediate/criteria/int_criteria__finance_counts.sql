@@ -4,6 +4,7 @@
 -- running one). Amounts, not counts: the two PAR.8 ratios may exceed 1. A row exists when the year's
 -- files hold a row for the unit (§3). Grain: one row per (period_grain, period_start, unit_code,
 -- is_province_rollup, criterion_code).
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 with
 
 years as (

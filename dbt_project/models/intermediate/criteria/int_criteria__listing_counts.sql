@@ -2,6 +2,7 @@
 -- latest check / procedures listed at that check. Scored in the year of that check; the province row
 -- sums every unit's listings (count-based). Grain: one row per (period_grain, period_start, unit_code,
 -- is_province_rollup, criterion_code).
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 with
 
 years as (

@@ -4,4 +4,5 @@
 -- procedure). Same definition as int_criteria__procedure_counts, through one macro. Read by
 -- criteria_scores_restated. Grain: one row per (period_grain, period_start, unit_code,
 -- is_province_rollup, criterion_code).
+{{ config(materialized='view') }}  -- small, read once per build: no table to write
 {{ procedure_criteria_counts(restated=true) }}

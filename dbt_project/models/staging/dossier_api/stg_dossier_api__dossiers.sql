@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- The source re-sends a dossier on every change, and overlapping extraction windows land it more than
 -- once: keep the latest version (by update time, then the newest batch; the landing position breaks
 -- the remaining ties). The nested lists are summarised here into the counts and first times every
@@ -5,17 +6,18 @@
 -- would cost more than the rest of the build).
 --
 -- Incremental: a build reads only the batches that are new or replaced since the last build
--- (int_landing_batches) and replaces the dossiers they hold (int_dossier_changes). A dossier whose kept
--- version sat in a replaced or removed batch is read again from every batch (a rerun may have dropped
--- it, or an older version may now be the newest); any other touched dossier compares its new versions
--- with the version already kept.
+-- (int_landing_batches). A dossier they hold compares its new versions with the one already kept (by
+-- the order columns only) and is rewritten when a new one wins; a dossier whose kept version sat in a
+-- replaced or removed batch is read again from every batch (a rerun may have dropped it, or an older
+-- version may now be the newest) and always rewritten (int_dossier_changes).
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_scope',
         unique_key='dossier_id',
         scope_model='int_dossier_changes',
-        scope_where='in_dossier_batch or reread_dossier',
+        scope_where='reread_dossier',
+        replace_inserted_keys=true,
         on_schema_change='fail',
     )
 }}
@@ -36,33 +38,90 @@ changes as (
 ),
 
 landed as (
-    select * from {{ landing_batches_relation('dossier_api', 'dossiers', landing_batch_ids('dossier_api', 'dossiers'), lineage=true) }}
+    select *
+    from {{ landing_batches_relation(
+        'dossier_api', 'dossiers', landing_batch_ids('dossier_api', 'dossiers'), lineage=true
+    ) }}
     {%- if reread %}
     union all by name
-    select * from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
-    where MaHoSo in (select changes.dossier_id from changes where changes.reread_dossier)
+    select *
+    from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
+    where MaHoSo in (
+            select changes.dossier_id from changes
+            where changes.reread_dossier
+        )
     {%- endif %}
 ),
 
-candidates as (
-    select {{ stg_dossier_columns() }}
-    from landed
-    union all by name
-    -- The version kept so far, where it came from a batch that is still there unchanged.
-    select kept.*
-    from {{ this }} as kept
-    inner join changes on kept.dossier_id = changes.dossier_id
-    where not changes.reread_dossier
+new_versions as (
+    select
+        {{ stg_dossier_columns() }}
+    from (
+        select
+            *,
+            {{ component_codes() }}
+        from landed
+    )
+),
+
+kept as (
+    -- The order columns of the version kept so far, where it came from a batch still there unchanged.
+    select
+        dossier_id,
+        updated_at,
+        batch_id,
+        source_batch,
+        source_file,
+        source_row,
+        true as is_kept
+    from {{ this }}
+    where dossier_id in (
+            select changes.dossier_id from changes
+            where not changes.reread_dossier
+        )
+),
+
+latest as (
+    select *
+    from (
+        select
+            dossier_id,
+            updated_at,
+            batch_id,
+            source_batch,
+            source_file,
+            source_row,
+            false as is_kept
+        from new_versions
+        union all
+        select * from kept
+    ) as versions
+    qualify row_number() over (partition by dossier_id order by {{ latest_version_order('updated_at') }}) = 1
 )
 
-select * from candidates
-qualify row_number() over (partition by dossier_id order by {{ latest_version_order('updated_at') }}) = 1
+-- Only the dossiers whose newest version is a new one (a row read twice — from a new batch and again
+-- for a dossier read from every batch — is one row).
+select new_versions.*
+from new_versions
+inner join latest
+    on
+        new_versions.source_batch = latest.source_batch
+        and new_versions.source_file = latest.source_file
+        and new_versions.source_row = latest.source_row
+where not latest.is_kept
+qualify row_number() over (partition by new_versions.dossier_id) = 1
 
 {%- else -%}
 
 landed as not materialized (
-    select {{ stg_dossier_columns() }}
-    from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
+    select
+        {{ stg_dossier_columns() }}
+    from (
+        select
+            *,
+            {{ component_codes() }}
+        from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
+    )
 ),
 
 {{ keep_latest_version('latest', 'landed', 'dossier_id', 'updated_at', 'batch_id') }}
