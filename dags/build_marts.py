@@ -3,7 +3,8 @@
 Scheduled on any landing asset (and nightly as a safety net). Every task that touches the build
 DuckDB file runs in the one-slot ``duckdb_writer`` pool, and ``max_active_runs=1`` collapses a burst
 of landing events into consecutive builds that each process everything landed so far. A failed gate
-stops the run before publishing: the last good publication stays in place.
+stops the run before publishing: the last good publication stays in place. The publication's asset
+event (carrying its stamp) starts ``publish_reports``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def build_marts():
 
     @task(pool=assets.DUCKDB_WRITER_POOL, outlets=[assets.PUBLISHED_MARTS])
     def publish(**context) -> dict:
-        return build.publish(context["run_id"])
+        result = build.publish(context["run_id"])
+        # publish_reports writes the reports of exactly this publication.
+        context["outlet_events"][assets.PUBLISHED_MARTS].extra = {"published_at": result["published_at"]}
+        return result
 
     dbt_build() >> quality_gate() >> publish()
 

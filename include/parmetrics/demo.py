@@ -32,7 +32,14 @@ from parmetrics.orchestration.standalone import Standalone
 from parmetrics.report import print_scorecard
 
 log = logging.getLogger(__name__)
-DAG_IDS = {"ingest_reference", "ingest_finance", "ingest_documents", "ingest_dossiers", "build_marts"}
+DAG_IDS = {
+    "ingest_reference",
+    "ingest_finance",
+    "ingest_documents",
+    "ingest_dossiers",
+    "build_marts",
+    "publish_reports",
+}
 FILE_DAGS = ("ingest_reference", "ingest_finance")
 
 
@@ -242,6 +249,21 @@ def run_pipeline(api, paths: Paths, console: Console, timeout: float) -> dict:
     raise TimeoutError("no asset-triggered build_marts run finished after the last landing")
 
 
+def wait_for_reports(api, build_run_id: str, console: Console, timeout: float) -> dict:
+    """The ``publish_reports`` run that the build's publication started (its asset event created it)."""
+    deadline = time.monotonic() + timeout
+    while not (run_ids := api.runs_created_by("build_marts", build_run_id, "publish_reports")):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the publication of build_marts {build_run_id} started no publish_reports run")
+        time.sleep(2)
+    run = api.wait_for_run("publish_reports", run_ids[-1], max(deadline - time.monotonic(), 1.0))
+    if run["state"] != "success":
+        failed = api.failed_tasks("publish_reports", run_ids[-1])
+        raise RuntimeError(f"publish_reports run {run_ids[-1]} failed: tasks {failed}")
+    console.print(f"publish_reports {run_ids[-1]} wrote the publication's workbook and HTML report")
+    return run
+
+
 def run_demo(
     paths: Paths,
     settings: DemoSettings,
@@ -286,8 +308,11 @@ def run_demo(
         airflow.start()
         try:
             api = airflow.wait_ready(DAG_IDS, timeout=settings.timeout)
-            run_pipeline(api, paths, console, settings.timeout)
+            build_run = run_pipeline(api, paths, console, settings.timeout)
+            wait_for_reports(api, build_run["dag_run_id"], console, settings.timeout)
             rows = print_scorecard(paths.published_db, console)
+            reports = paths.published / "reports"  # reports.generate.reports_dir (openpyxl not imported here)
+            console.print(f"reports: {reports / 'par_metrics_latest.xlsx'} · {reports / 'par_metrics_latest.html'}")
             if settings.keep_running:
                 console.print(
                     f"Airflow UI: {airflow.base_url} (user admin, password in "

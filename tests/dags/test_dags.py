@@ -30,12 +30,23 @@ def test_dagbag_has_no_import_errors(airflow_db):
         "ingest_documents_history",
         "ingest_finance",
         "build_marts",
+        "publish_reports",
     }
     for dag in bag.dags.values():
         assert dag.doc_md, f"{dag.dag_id} explains why it exists"
     build = bag.get_dag("build_marts")
     assert build.max_active_runs == 1
     assert {t.pool for t in build.tasks} == {"duckdb_writer"}
+    # The reports follow each publication, off the publishing path; only dbt docs read the build file.
+    from parmetrics.orchestration import assets
+
+    reports = bag.get_dag("publish_reports")
+    assert reports.max_active_runs == 1
+    assert reports.timetable.asset_condition == assets.PUBLISHED_MARTS
+    assert {t.task_id: t.pool for t in reports.tasks} == {"dbt_docs": "duckdb_writer", "write_reports": "default_pool"}
+    assert all(t.retries == 2 for t in reports.tasks)
+    # Reports are written with the previous docs when dbt docs could not be regenerated.
+    assert reports.get_task("write_reports").trigger_rule == "all_done"
 
 
 def test_dags_are_nightly_with_a_real_data_interval_in_production(airflow_db, monkeypatch):
@@ -131,7 +142,21 @@ def test_ingest_build_publish_through_the_dags(pipeline_env):
         province = con.execute("select count(*) from marts.criteria_scores where unit_level = 'province'").fetchone()[0]
     assert {g for g, _ in grains} == {"month", "quarter", "year"}
     assert province > 0
-    assert [r["run_id"] for r in ops.read_records(paths, "publish_log")]
+    published = [r for r in ops.read_records(paths, "publish_log")]
+    assert published
+    assert not (paths.published / "reports").exists(), "publishing writes no report: publish_reports does"
+
+    # The publication's asset event carries its stamp, which publish_reports reads to report on it.
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        extras = [e.extra for e in session.query(AssetEvent).filter(AssetEvent.source_dag_id == "build_marts")]
+    assert extras == [{"published_at": published[-1]["published_at"]}]
+    assert run("publish_reports").state == "success"
+    stamp = published[-1]["published_at"]
+    assert (paths.published / "reports" / f"par_metrics_{stamp}.xlsx").exists()
+    assert (paths.published / "reports" / "par_metrics_latest.html").exists()
 
 
 def test_gate_blocks_a_bad_mart_and_keeps_the_last_publication(pipeline_env, monkeypatch):

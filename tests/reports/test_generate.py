@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from pathlib import Path
@@ -24,20 +23,26 @@ def copy(published: Paths, tmp_path: Path) -> Paths:
     return target
 
 
-def test_a_failing_report_is_logged_and_the_publication_stands(copy: Paths, monkeypatch, caplog) -> None:
+def test_publishing_writes_no_report_and_a_failing_report_leaves_the_publication(copy: Paths, monkeypatch) -> None:
+    """The reports are publish_reports' work: a publication never waits for them, and a report that
+    fails raises in that DAG's task (retried, visible) with the publication already in place."""
     from parmetrics.orchestration import build
+
+    reports = copy.published / "reports"
+    before = sorted(p.name for p in reports.iterdir())
+    with data_env(copy):
+        result = build.publish("reports-failure")
+    assert result["checksum"] == file_sha256(copy.published_db), "the new publication is in place"
+    assert sorted(p.name for p in reports.iterdir()) == before, "publishing wrote no report"
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr("parmetrics.reports.generate_reports", broken)
-    before = len(list(ops.read_records(copy, "publish_log")))
-    with data_env(copy), caplog.at_level(logging.ERROR):
-        result = build.publish("reports-failure")
-    assert result["reports"] == {"error": "OSError: disk full"}
-    assert result["checksum"] == file_sha256(copy.published_db), "the new publication is in place"
-    assert len(list(ops.read_records(copy, "publish_log"))) == before + 1
-    assert any("REPORTS NOT WRITTEN" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+    with data_env(copy), pytest.raises(OSError, match="disk full"):
+        build.write_reports([result["published_at"]])
+    assert file_sha256(copy.published_db) == result["checksum"]
+    assert result["checksum"] in {r["file_checksum"] for r in ops.read_records(copy, "publish_log")}
 
 
 def test_the_next_publication_gets_its_own_reports_and_latest_follows(copy: Paths, monkeypatch) -> None:
@@ -50,15 +55,34 @@ def test_the_next_publication_gets_its_own_reports_and_latest_follows(copy: Path
     reports = copy.published / "reports"
     docs_before = (reports / generate.DBT_DOCS).stat().st_mtime_ns
     with data_env(copy):
-        result = build.publish("reports-second")
-    assert "error" not in result["reports"], result["reports"]
-    html = Path(result["reports"]["html"])
-    workbook = Path(result["reports"]["workbook"])
+        stamp = build.publish("reports-second")["published_at"]
+        build.refresh_dbt_docs()
+        written = build.write_reports([stamp])
+    assert list(written) == [stamp]
+    html = Path(written[stamp]["html"])
+    workbook = Path(written[stamp]["workbook"])
     assert html.parent == reports and workbook.parent == reports
+    assert stamp in html.name and stamp in workbook.name
     assert len(list(reports.glob("par_metrics_2*.html"))) == 2, "the first publication's report is kept"
     assert (reports / "par_metrics_latest.html").samefile(html)
     assert (reports / "par_metrics_latest.xlsx").samefile(workbook)
     assert (reports / generate.DBT_DOCS).stat().st_mtime_ns == docs_before
+
+
+def test_publications_faster_than_reports_each_get_theirs_and_pruned_ones_are_skipped(copy: Paths) -> None:
+    """Two publications before the reports DAG ran: one run writes both (from each one's version file,
+    so each workbook shows its own publication); a stamp whose version was pruned is skipped."""
+    from parmetrics.orchestration import build
+
+    with data_env(copy):
+        first = build.publish("burst-1")["published_at"]
+        second = build.publish("burst-2")["published_at"]
+        written = build.write_reports([second, first, "20200101T000000000000Z"])
+    assert written["20200101T000000000000Z"] == {"skipped": "version pruned"}
+    for stamp in (first, second):
+        assert Path(written[stamp]["workbook"]).name == f"par_metrics_{stamp}.xlsx"
+    reports = copy.published / "reports"
+    assert (reports / "par_metrics_latest.html").samefile(written[second]["html"]), "latest is the newest"
 
 
 def test_reports_are_kept_as_long_as_their_publication_version(tmp_path: Path) -> None:
@@ -115,7 +139,8 @@ def test_parmetrics_report_after_a_rollback_reports_the_restored_publication(cop
     first_files = {p.name for p in reports.glob("par_metrics_2*")}
     assert first.name in first_files
     with data_env(copy):
-        second = build.publish("reports-before-rollback")["reports"]
+        stamp = build.publish("reports-before-rollback")["published_at"]
+        second = build.write_reports([stamp])[stamp]
     assert Path(second["html"]).name not in first_files
     rollback(copy)
 

@@ -1,4 +1,5 @@
-"""Task callables of the build DAG: dbt build → quality gate → publish."""
+"""Task callables of the build DAG (dbt build → quality gate → publish) and of the reports DAG that the
+publication starts (dbt docs → Excel and HTML reports)."""
 
 from __future__ import annotations
 
@@ -40,29 +41,47 @@ def quality_gate(run_id: str) -> dict[str, Any]:
 
 
 def publish(run_id: str) -> dict[str, Any]:
+    """Publish the gated build. The reports of the publication are written by the ``publish_reports``
+    DAG, which the published-marts asset event starts: at a million dossiers a year the workbook alone
+    takes over a minute, which BI users (who read the published file) should not wait for, and a
+    report that fails must not fail, retry or hold back a publication."""
     from parmetrics.publish import publish as publish_marts
 
     record = publish_marts(paths(), run_id=run_id)
     return {
         "checksum": record["file_checksum"],
         "row_counts": record["row_counts"],
-        "reports": _write_reports(record["published_at"]),
+        "published_at": record["published_at"],
     }
 
 
-def _write_reports(stamp: str) -> dict[str, Any]:
-    """The Excel and HTML reports of the publication just made.
+def refresh_dbt_docs() -> dict[str, Any]:
+    """dbt's static docs, regenerated only when the dbt project changed (``dbt docs generate`` reads
+    the build file's catalog, so this runs in the DuckDB writer pool)."""
+    from parmetrics.reports.generate import ensure_dbt_docs, reports_dir
 
-    A report failure never fails this task: the publication is already swapped in and logged, and a
-    failed task would make Airflow retry it (publishing again) and withhold the published-marts
-    asset event from its consumers. It is logged as an error, returned in the task's result, and
-    ``parmetrics report`` writes the reports again.
+    out_dir = reports_dir(paths())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {"dbt_docs": str(ensure_dbt_docs(paths(), out_dir))}
+
+
+def write_reports(stamps: list[str]) -> dict[str, Any]:
+    """The Excel and HTML reports of each publication in ``stamps`` (the triggering asset events' —
+    several when publications came faster than reports), or of the current one when there is none.
+
+    Each report reads its publication's version file; a publication whose version was already pruned
+    (``publish`` keeps the last few) is skipped with a warning rather than reported from another file.
     """
     from parmetrics.reports import generate_reports
+    from parmetrics.reports.generate import publication_version
 
-    try:
-        files = generate_reports(paths(), stamp=stamp)
-    except Exception as exc:
-        log.exception("REPORTS NOT WRITTEN for publication %s (it stays published); rerun `parmetrics report`", stamp)
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    return {"workbook": str(files.workbook), "html": str(files.html)}
+    written: dict[str, Any] = {}
+    wanted = sorted(set(stamps)) or [None]
+    for stamp in wanted:
+        if stamp is not None and publication_version(paths(), stamp) is None:
+            log.warning("publication %s is no longer kept under published/versions/: no report for it", stamp)
+            written[stamp] = {"skipped": "version pruned"}
+            continue
+        files = generate_reports(paths(), stamp=stamp, dbt_docs=False)
+        written[stamp or "current"] = {"workbook": str(files.workbook), "html": str(files.html)}
+    return written

@@ -147,7 +147,8 @@ def _prune(out_dir: Path, paths: Paths, keep_stamp: str) -> None:
                 debris.unlink(missing_ok=True)
 
 
-def _source_file(paths: Paths, stamp: str) -> Path | None:
+def publication_version(paths: Paths, stamp: str) -> Path | None:
+    """The never-changing version file of publication ``stamp``, if publish still keeps it."""
     version = paths.published / "versions" / f"par_metrics-{stamp}.duckdb"
     return version if version.exists() else None
 
@@ -157,7 +158,7 @@ def generate_reports(paths: Paths, *, stamp: str | None = None, dbt_docs: bool =
     stamp = stamp or publication_stamp(paths)
     out_dir = reports_dir(paths)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data: ReportData = load_report_data(paths, stamp, database=_source_file(paths, stamp))
+    data: ReportData = load_report_data(paths, stamp, database=publication_version(paths, stamp))
     docs = None
     if dbt_docs:
         try:
