@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -309,3 +311,49 @@ def test_connection_from_airflow_style_values():
 
     assert ApiConnection.from_airflow_connection(AirflowConn()).base_url == "https://api.example.vn"
     assert ApiConnection.from_parts("https://x.vn", 9000, None, "t").base_url == "https://x.vn:9000"
+
+
+class _RecordsRequests(FaultPlan):
+    """Remembers when each page was asked for; the fourth page is refused for good (a 400)."""
+
+    def __init__(self) -> None:
+        self.requested: list[tuple[float, str | None]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def before_page(self, request: PageRequest) -> FaultResponse | None:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.requested.append((time.monotonic(), request.cursor))
+        time.sleep(0.05)  # a slow server: the time the read-ahead hides
+        self.in_flight -= 1
+        if len(self.requested) == 4:
+            return FaultResponse(status=400, body={"error": "refused on purpose"})
+        return None
+
+
+def test_the_next_page_is_read_while_the_caller_works_on_this_one_and_errors_keep_their_place(source_db):
+    from parmetrics.sources.dossier_api import DossierApiClient, DossierApiError
+
+    plan = _RecordsRequests()
+    with serve_in_thread(source_db, TOKEN, faults=plan) as srv:
+        conn = ApiConnection(srv.base_url, TOKEN, timeout=5)
+        with DossierApiClient(conn) as client:
+            pages = client.iter_pages("/api/v1/dossiers", None, None, 10)
+            got, handed_over = [], []
+            with pytest.raises(DossierApiError, match="answered 400"):
+                for page in pages:
+                    handed_over.append(time.monotonic())
+                    got.append(page)
+                    time.sleep(0.5)  # the caller's work on the page
+            with DossierApiClient(conn) as plain:
+                sequential = list(islice(plain.iter_pages("/api/v1/dossiers", None, None, 10, read_ahead=False), 3))
+    # The three good pages arrive in order, equal to sequential reading; the fourth page's error is
+    # raised only after the caller had the third.
+    assert [p.data for p in got] == [p.data for p in sequential]
+    assert len(got) == 3
+    # Page 2 was asked for while the caller still worked on page 1 (within its 0.5 s), never in parallel
+    # with another request, and each request carries the cursor of the page before it.
+    assert plan.requested[1][0] < handed_over[0] + 0.4
+    assert plan.max_in_flight == 1
+    assert [c for _, c in plan.requested[1:3]] == [got[0].next_cursor, got[1].next_cursor]

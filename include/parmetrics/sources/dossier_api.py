@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -239,20 +240,52 @@ class DossierApiClient:
             raise DossierApiError(f"dossier API answered GET {path} with a body that is not a page")
         return Page(body["data"], int(body["total"]), body.get("next_cursor"))
 
-    def iter_pages(self, path: str, updated_from: str | None, updated_to: str | None, limit: int) -> Iterator[Page]:
-        cursor = None
-        while True:
-            page = self.get_page(
-                path,
-                {"updated_from": updated_from, "updated_to": updated_to, "limit": limit, "cursor": cursor},
-            )
-            yield page
-            next_cursor = page.next_cursor
-            if next_cursor is None:
-                return
-            if next_cursor == cursor:
+    def iter_pages(
+        self, path: str, updated_from: str | None, updated_to: str | None, limit: int, *, read_ahead: bool = True
+    ) -> Iterator[Page]:
+        """The window's pages in cursor order.
+
+        With ``read_ahead``, page N+1 is requested (and decoded) on a helper thread as soon as page N's
+        cursor is known, while the caller turns page N into rows: the wait for the server and the network
+        overlaps the client's work instead of adding to it. The client is used by one thread at a time
+        (the helper while the iteration runs), requests stay strictly sequential (the cursor of each comes
+        from the one before), and an error of the read-ahead page is raised when that page is reached.
+        """
+
+        def fetch(cursor: str | None) -> Page:
+            params = {"updated_from": updated_from, "updated_to": updated_to, "limit": limit, "cursor": cursor}
+            return self.get_page(path, params)
+
+        def next_of(page: Page, cursor: str | None) -> str | None:
+            if page.next_cursor is not None and page.next_cursor == cursor:
                 raise DossierApiError(f"dossier API returned the same cursor twice for GET {path}")
-            cursor = next_cursor
+            return page.next_cursor
+
+        cursor = None
+        if not read_ahead:
+            while True:
+                page = fetch(cursor)
+                next_cursor = next_of(page, cursor)
+                yield page
+                if next_cursor is None:
+                    return
+                cursor = next_cursor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-api-read-ahead") as pool:
+            pending: Future[Page] = pool.submit(fetch, None)
+            try:
+                while True:
+                    page = pending.result()
+                    next_cursor = next_of(page, cursor)
+                    if next_cursor is not None:
+                        pending = pool.submit(fetch, next_cursor)
+                    yield page
+                    if next_cursor is None:
+                        return
+                    cursor = next_cursor
+            finally:
+                # Stopped early (an error in the caller, or a closed generator): the request in
+                # flight is left to finish and its page is dropped.
+                pending.cancel()
 
     def window_total(self, path: str, updated_from: str | None, updated_to: str | None) -> int:
         page = self.get_page(path, {"updated_from": updated_from, "updated_to": updated_to, "limit": 1})
