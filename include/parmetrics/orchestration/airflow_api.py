@@ -12,7 +12,9 @@ import httpx
 
 
 class AirflowApiError(RuntimeError):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -43,7 +45,7 @@ class AirflowApi:
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         r = httpx.request(method, f"{self.base_url}/api/v2{path}", headers=self._auth(), timeout=60, **kwargs)
         if r.status_code >= 400:
-            raise AirflowApiError(f"{method} /api/v2{path} → {r.status_code}: {r.text[:500]}")
+            raise AirflowApiError(f"{method} /api/v2{path} → {r.status_code}: {r.text[:500]}", r.status_code)
         return r.json() if r.content else None
 
     def healthy(self) -> bool:
@@ -101,12 +103,22 @@ class AirflowApi:
         return self.request("POST", "/assets/events", json={"asset_id": match[0]["id"], "extra": extra or {}})
 
     def runs_created_by(self, source_dag_id: str, source_run_id: str, dag_id: str) -> list[str]:
-        """Runs of ``dag_id`` that asset events emitted by a given run created (asset scheduling)."""
-        events = self.request(
-            "GET",
-            "/assets/events",
-            params={"source_dag_id": source_dag_id, "source_run_id": source_run_id, "limit": 100},
-        )["asset_events"]
+        """Runs of ``dag_id`` that asset events emitted by a given run created (asset scheduling).
+
+        Empty while such a run is created but not started: Airflow 3.3's ``GET /assets/events`` answers
+        500 then (its response model requires each created run's ``start_date``; the server logs a
+        pydantic ValidationError ``created_dagruns.0.start_date``), so callers poll until it starts.
+        """
+        try:
+            events = self.request(
+                "GET",
+                "/assets/events",
+                params={"source_dag_id": source_dag_id, "source_run_id": source_run_id, "limit": 100},
+            )["asset_events"]
+        except AirflowApiError as exc:
+            if exc.status == 500:
+                return []
+            raise
         return sorted({r["run_id"] for e in events for r in e.get("created_dagruns", []) if r.get("dag_id") == dag_id})
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float, poll: float = 2.0) -> dict[str, Any]:
