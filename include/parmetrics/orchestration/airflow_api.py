@@ -107,7 +107,8 @@ class AirflowApi:
 
         Empty while such a run is created but not started: Airflow 3.3's ``GET /assets/events`` answers
         500 then (its response model requires each created run's ``start_date``; the server logs a
-        pydantic ValidationError ``created_dagruns.0.start_date``), so callers poll until it starts.
+        pydantic ValidationError ``created_dagruns.0.start_date``; apache/airflow#71360, fixed upstream by
+        #71379 after 3.3.2), so callers poll until it starts.
         """
         try:
             events = self.request(
