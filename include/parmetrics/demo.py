@@ -311,7 +311,9 @@ def run_demo(
             build_run = run_pipeline(api, paths, console, settings.timeout)
             wait_for_reports(api, build_run["dag_run_id"], console, settings.timeout)
             rows = print_scorecard(paths.published_db, console)
-            reports = paths.published / "reports"  # reports.generate.reports_dir (openpyxl not imported here)
+            from parmetrics.reports.generate import reports_dir
+
+            reports = reports_dir(paths)
             console.print(f"reports: {reports / 'par_metrics_latest.xlsx'} · {reports / 'par_metrics_latest.html'}")
             if settings.keep_running:
                 console.print(

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -262,21 +263,16 @@ class DossierApiClient:
             return page.next_cursor
 
         cursor = None
-        if not read_ahead:
-            while True:
-                page = fetch(cursor)
-                next_cursor = next_of(page, cursor)
-                yield page
-                if next_cursor is None:
-                    return
-                cursor = next_cursor
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-api-read-ahead") as pool:
-            pending: Future[Page] = pool.submit(fetch, None)
+        pending: Future[Page] | None = None
+        helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-api-read-ahead") if read_ahead else None
+        with helper or nullcontext() as pool:
+            if pool is not None:
+                pending = pool.submit(fetch, None)
             try:
                 while True:
-                    page = pending.result()
+                    page = pending.result() if pending is not None else fetch(cursor)
                     next_cursor = next_of(page, cursor)
-                    if next_cursor is not None:
+                    if pool is not None and next_cursor is not None:
                         pending = pool.submit(fetch, next_cursor)
                     yield page
                     if next_cursor is None:
@@ -285,7 +281,8 @@ class DossierApiClient:
             finally:
                 # Stopped early (an error in the caller, or a closed generator): the request in
                 # flight is left to finish and its page is dropped.
-                pending.cancel()
+                if pending is not None:
+                    pending.cancel()
 
     def window_total(self, path: str, updated_from: str | None, updated_to: str | None) -> int:
         page = self.get_page(path, {"updated_from": updated_from, "updated_to": updated_to, "limit": 1})
