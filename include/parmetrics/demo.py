@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import secrets
 import shutil
 import subprocess
@@ -128,28 +129,22 @@ def simulator(db: Path, token: str, workdir: Path) -> Iterator[int]:
     """Serve the dossier API in a child process; yields its port."""
     port_file = workdir / "dossier_api.port"
     port_file.unlink(missing_ok=True)
+    log = workdir / "dossier_api.log"
+    argv = ["-m", "parmetrics.simulators.dossier_api", "--db", str(db), "--port", "0", "--port-file", str(port_file)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "parmetrics.simulators.dossier_api",
-            "--db",
-            str(db),
-            "--token",
-            token,
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
-        ],
-        stdout=(workdir / "dossier_api.log").open("ab"),
+        [sys.executable, *argv],
+        # The token goes through the environment, not argv: argv shows in `ps`, and argparse reads a
+        # generated token that happens to start with "-" as an option (a CI run failed on one).
+        env={**os.environ, "PARMETRICS_DOSSIER_API_TOKEN": token},
+        stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
         while not port_file.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"dossier API simulator did not start; see {workdir / 'dossier_api.log'}")
+                tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(empty log)"]
+                raise RuntimeError(f"dossier API simulator did not start ({tail[0]}); see {log}")
             time.sleep(0.1)
         yield int(port_file.read_text())
     finally:

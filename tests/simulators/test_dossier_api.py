@@ -4,8 +4,10 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
+from parmetrics.demo import simulator
 from parmetrics.simulators.dossier_api import serve_in_thread
 
 from .conftest import TOKEN
@@ -124,3 +126,19 @@ def test_empty_window(api: httpx.Client):
     params = {"updated_from": "20300101000000", "updated_to": "20300102000000"}
     body = api.get("/api/v1/dossier-events", params=params, headers=AUTH).json()
     assert body == {"data": [], "next_cursor": None, "total": 0}
+
+
+def test_the_simulator_process_takes_any_generated_token_and_keeps_it_off_the_command_line(
+    default_db: Path, tmp_path: Path
+):
+    # secrets.token_urlsafe can start with "-": on the command line argparse read such a token as an
+    # option and the simulator process exited (a CI run of make test-celery failed on one).
+    token = "-83Klal2dmgRVangvIEg4N8uf4S-JQwE"
+    with simulator(default_db, token, tmp_path) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        ok = client.get("/api/v1/dossiers", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200, ok.text
+        assert client.get("/api/v1/dossiers", headers={"Authorization": "Bearer other"}).status_code == 401
+        server = [
+            p for p in psutil.process_iter(["cmdline"]) if "parmetrics.simulators.dossier_api" in p.info["cmdline"]
+        ]
+        assert server and all(token not in " ".join(p.info["cmdline"]) for p in server)

@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import random
 import socket
 import sqlite3
@@ -637,7 +638,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, required=True, help="dossier_api.sqlite from dossier_data")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--token", required=True)
+    # The token comes from the environment by default: on the command line it shows in `ps`, and a
+    # generated token that starts with "-" would be read by argparse as an option.
+    token = os.environ.get("PARMETRICS_DOSSIER_API_TOKEN")
+    parser.add_argument("--token", default=token, required=not token, help="default: $PARMETRICS_DOSSIER_API_TOKEN")
     parser.add_argument("--port-file", type=Path, default=None, help="write the chosen port here")
     for name in ("error_rate", "rate_limit_rate", "latency_s", "drop_rate", "duplicate_rate", "mutate_rate"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0)
