@@ -37,7 +37,13 @@ def quality_gate(run_id: str) -> dict[str, Any]:
 
     with fail_without_retry_on_bad_data():
         results = run_mart_gate(paths(), run_id=run_id)
-    return {r.suite: {"rows": r.rows, "expectations": r.evaluated} for r in results}
+    # rows: the rows validated; table_rows (incremental suites): the mart's size when only the rows
+    # that differ from the current publication were validated.
+    return {
+        r.suite: {"rows": r.rows, "expectations": r.evaluated}
+        | ({"table_rows": r.table_rows} if r.table_rows is not None else {})
+        for r in results
+    }
 
 
 def publish(run_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ pandas DataFrame pulled from DuckDB with the ephemeral context. A failed suite i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -50,6 +51,10 @@ class SuiteResult:
     rows: int
     evaluated: int
     failures: list[FailedExpectation]
+    # Set when only the rows that differ from the current publication were validated (see
+    # incremental_frame): the table's full size, for the record.
+    table_rows: int | None = None
+    fingerprint: str | None = None
 
     @property
     def success(self) -> bool:
@@ -58,6 +63,60 @@ class SuiteResult:
 
 def load_suite(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
+
+
+def suite_fingerprint(suite_def: dict[str, Any]) -> str:
+    """What a suite checks, as a hash: rows passed under one fingerprint are not trusted under another."""
+    canonical = json.dumps(
+        {"expectations": suite_def["expectations"], "meta": suite_def.get("meta", {})}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Expectations that hold for a table when they hold for each of its rows (or, for uniqueness, for
+# each group of rows sharing the incremental key): the only ones a suite may hold to be validated
+# on changed rows. The table's column list is the same in every frame drawn from it.
+ROW_LEVEL = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_columns_to_match_set",
+    }
+)
+UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
+
+
+def incremental_key(suite_def: dict[str, Any]) -> list[str] | None:
+    """The key of a suite that may validate only changed rows, or None if it must see the whole table.
+
+    A suite opts in with ``meta.incremental.key`` and qualifies only if every expectation is row-level
+    without ``mostly`` (a share of the table) and every uniqueness expectation covers the key, so that
+    all rows that could duplicate a changed row share its key and are in the frame.
+    """
+    incremental = suite_def.get("meta", {}).get("incremental")
+    if not incremental or "table" not in suite_def["meta"]:
+        return None
+    key = list(incremental["key"])
+    for e in suite_def["expectations"]:
+        kwargs = e.get("kwargs", {})
+        if "mostly" in kwargs:
+            return None
+        if e["type"] in UNIQUENESS:
+            columns = kwargs[UNIQUENESS[e["type"]]]
+            columns = [columns] if isinstance(columns, str) else columns
+            if not key or not set(key) <= set(columns):
+                return None
+        elif e["type"] not in ROW_LEVEL:
+            return None
+    return key
 
 
 def mart_suites() -> list[Path]:
@@ -185,18 +244,19 @@ def record_and_raise(paths: Paths, results: list[SuiteResult], *, run_id: str | 
                 },
             )
         if r.success:
-            ops.write_record(
-                paths,
-                "quality_results",
-                {
-                    "run_id": run_id,
-                    "stage": stage,
-                    "suite": r.suite,
-                    "expectation": "*",
-                    "success": True,
-                    "observed_value": f"{r.evaluated} expectations passed on {r.rows} rows",
-                },
-            )
+            scope = f"{r.rows} rows" if r.table_rows is None else f"{r.rows} changed rows of {r.table_rows}"
+            record = {
+                "run_id": run_id,
+                "stage": stage,
+                "suite": r.suite,
+                "expectation": "*",
+                "success": True,
+                "observed_value": f"{r.evaluated} expectations passed on {scope}",
+            }
+            if r.fingerprint:
+                # The next gate trusts this publication's rows only under the same suite.
+                record["suite_fingerprint"] = r.fingerprint
+            ops.write_record(paths, "quality_results", record)
     if failed:
         lines = [f"suite {r.suite}: " + "; ".join(f.describe() for f in r.failures) for r in failed]
         raise QualityGateError("quality gate failed — " + " | ".join(lines))
@@ -241,6 +301,56 @@ def row_count_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table_name", "rows", "previous_rows", "ratio_to_previous"])
 
 
+def trusted_suites(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Suite → fingerprint of every mart suite whose last outcome in the current publication was a pass.
+
+    A publication carries ``ops.quality_results`` as of itself, so its last mart-stage record of a suite
+    is the gate that let it be published. Publications from before fingerprints were recorded (or
+    without the table) trust nothing.
+    """
+    try:
+        rows = con.execute(
+            """
+            select suite, success, suite_fingerprint from (
+                select *, row_number() over (partition by suite order by recorded_at desc, success) as latest
+                from published.ops.quality_results where stage = 'marts'
+            ) where latest = 1
+            """
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return {suite: fingerprint for suite, success, fingerprint in rows if success and fingerprint}
+
+
+def _same_shape(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    shapes = [
+        con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+            [catalog, schema, name],
+        ).fetchall()
+        for catalog in ("build", "published")
+    ]
+    return bool(shapes[0]) and shapes[0] == shapes[1]
+
+
+def incremental_frame(con: duckdb.DuckDBPyConnection, table: str, key: list[str]) -> pd.DataFrame:
+    """The rows of ``build.<table>`` that are not in ``published.<table>`` (as a multiset, so a row
+    duplicated in the build counts as changed), with every build row sharing their key.
+
+    The published rows passed this suite when they were published; a nightly build changes few of them.
+    Keys are matched with ``is not distinct from`` so a changed row with a null key is in the frame.
+    """
+    changed = f"select * from build.{table} except all select * from published.{table}"
+    if not key:
+        return con.execute(changed).df()
+    match = " and ".join(f"b.{k} is not distinct from c.{k}" for k in key)
+    return con.execute(
+        f"with changed as ({changed}) select b.* from build.{table} b semi join changed c on {match}"
+    ).df()
+
+
 def _suite_frame(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any]) -> pd.DataFrame:
     meta = suite_def["meta"]
     if meta.get("frame") == "row_counts":
@@ -251,13 +361,23 @@ def _suite_frame(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any]) -> p
 
 
 def run_mart_gate(
-    paths: Paths, *, run_id: str | None = None, database: Path | None = None, docs: bool = True
+    paths: Paths,
+    *,
+    run_id: str | None = None,
+    database: Path | None = None,
+    docs: bool = True,
+    incremental: bool = True,
 ) -> list[SuiteResult]:
     """Validate every mart suite against the build file (read-only); raise on any failure.
 
     The build is attached as ``build`` (and is the default catalog) and the current publication, if
     any, as ``published``, so a suite can compare the two. Suites that need a publication are skipped
     on the very first one.
+
+    A suite with ``meta.incremental`` (row-level expectations only, see :func:`incremental_key`)
+    validates only the rows that differ from the current publication when that publication passed the
+    same suite (same fingerprint) and its table has the same columns; otherwise, or with
+    ``incremental=False``, every row. At 8M dossiers a nightly build changes a few thousand of them.
     """
     database = database or paths.build_db
     docs_root = paths.root.resolve() / "gx" if docs else None
@@ -268,20 +388,31 @@ def run_mart_gate(
         has_published = paths.published_db.exists()
         if has_published:
             con.execute(f"attach '{paths.published_db}' as published (read_only)")
+        trusted = trusted_suites(con) if has_published and incremental else {}
         con.execute("use build")
         for suite_path in mart_suites():
             suite_def = load_suite(suite_path)
             if suite_def["meta"].get("requires_published") and not has_published:
                 continue
+            fingerprint = suite_fingerprint(suite_def)
+            key = incremental_key(suite_def)
+            table = suite_def["meta"].get("table")
+            table_rows = None
             try:
-                frame = _suite_frame(con, suite_def)
+                if key is not None and trusted.get(suite_def["name"]) == fingerprint and _same_shape(con, table):
+                    frame = incremental_frame(con, table, key)
+                    table_rows = con.execute(f"select count(*) from build.{table}").fetchone()[0]
+                else:
+                    frame = _suite_frame(con, suite_def)
             except duckdb.Error as exc:
                 # A mart that is missing or changed shape fails its suite instead of crashing the gate.
                 failure = FailedExpectation("query", None, {}, str(exc).splitlines()[0], None)
                 results.append(SuiteResult(suite=suite_def["name"], rows=0, evaluated=1, failures=[failure]))
                 continue
             result = validate_frame(frame, suite_def, docs_root=docs_root, run_name=run_id)
-            log.info("suite %s on %s rows: %s", result.suite, result.rows, "passed" if result.success else "FAILED")
+            result.table_rows, result.fingerprint = table_rows, fingerprint
+            scope = f"{result.rows} changed rows of {table_rows}" if table_rows is not None else f"{result.rows} rows"
+            log.info("suite %s on %s: %s", result.suite, scope, "passed" if result.success else "FAILED")
             results.append(result)
     finally:
         con.close()

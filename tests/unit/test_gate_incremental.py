@@ -1,0 +1,185 @@
+"""The mart gate validates only the rows a build changed, and only when that is as strict as all rows.
+
+A small "facts" mart with one row per key: the gate passes it, it is published, then the build
+changes. Every case below would publish a bad row if the gate trusted rows it must not trust.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parmetrics import ops
+from parmetrics.config import EXPECTATIONS_DIR, Paths
+from parmetrics.publish import publish
+from parmetrics.quality import gate
+from parmetrics.quality.gate import QualityGateError, incremental_key, load_suite, run_mart_gate
+
+SUITE = {
+    "name": "marts.facts",
+    "meta": {"table": "marts.facts", "incremental": {"key": ["fact_key"]}},
+    "expectations": [
+        {"type": "expect_table_columns_to_match_ordered_list", "kwargs": {"column_list": ["fact_key", "late_days"]}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fact_key"}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "fact_key"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "late_days", "min_value": 0}},
+    ],
+}
+GOOD = [(f"k{i:03d}", i % 7) for i in range(200)]
+
+
+@pytest.fixture
+def suites(tmp_path, monkeypatch):
+    """The gate's suites are this one suite, written where the test can change it."""
+    folder = tmp_path / "suites"
+    folder.mkdir()
+
+    def write(suite: dict) -> None:
+        (folder / "facts.json").write_text(json.dumps(suite))
+
+    write(SUITE)
+    monkeypatch.setattr(gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
+    return write
+
+
+def build(p: Paths, rows: list[tuple]) -> None:
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.facts (fact_key varchar, late_days integer)")
+        con.executemany("insert into marts.facts values (?, ?)", rows)
+
+
+def gate_and_publish(p: Paths, rows: list[tuple], run_id: str = "r1") -> None:
+    build(p, rows)
+    run_mart_gate(p, run_id=run_id, docs=False)
+    publish(p, run_id=run_id)
+
+
+def run(p: Paths, rows: list[tuple]) -> gate.SuiteResult:
+    build(p, rows)
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    return result
+
+
+def failed(p: Paths, rows: list[tuple]) -> list[tuple[str, int | None]]:
+    build(p, rows)
+    with pytest.raises(QualityGateError, match=r"suite marts\.facts"):
+        run_mart_gate(p, run_id="r2", docs=False)
+    return [
+        (r["expectation"], r["unexpected_count"])
+        for r in ops.read_records(p, "quality_results")
+        if r["run_id"] == "r2" and not r["success"]
+    ]
+
+
+def test_a_nightly_build_validates_only_the_rows_it_changed(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    changed = [*GOOD[:150], ("k150", 40), *GOOD[151:], ("k900", 2)]  # one row updated, one added
+    result = run(p, changed)
+    assert (result.rows, result.table_rows) == (2, 201)
+    (record,) = [r for r in ops.read_records(p, "quality_results") if r["run_id"] == "r2"]
+    assert record["observed_value"] == "4 expectations passed on 2 changed rows of 201"
+    assert record["suite_fingerprint"] == gate.suite_fingerprint(SUITE)
+    # The same build without the shortcut: every row.
+    (full,) = run_mart_gate(p, run_id="r3", docs=False, incremental=False)
+    assert (full.rows, full.table_rows) == (201, None)
+
+
+def test_the_first_publication_is_validated_whole(tmp_path, suites):
+    p = Paths(tmp_path)
+    result = run(p, GOOD)
+    assert (result.rows, result.table_rows) == (200, None)
+
+
+def test_a_changed_row_that_breaks_a_rule_is_caught(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    assert failed(p, [*GOOD[:10], ("k010", -3), *GOOD[11:]]) == [("expect_column_values_to_be_between", 1)]
+
+
+def test_a_changed_row_with_a_null_key_is_in_the_frame(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    assert failed(p, [*GOOD, (None, 1)]) == [("expect_column_values_to_not_be_null", 1)]
+
+
+def test_a_new_row_duplicating_the_key_of_an_unchanged_row_is_caught(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    # Both rows with k005 are in the frame, though only one of them changed.
+    assert failed(p, [*GOOD, ("k005", 3)]) == [("expect_column_values_to_be_unique", 2)]
+
+
+def test_an_exact_copy_of_an_unchanged_row_is_caught(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    # A set difference would find no change; the multiset difference finds the second copy.
+    assert failed(p, [*GOOD, GOOD[5]]) == [("expect_column_values_to_be_unique", 2)]
+
+
+def test_a_stricter_suite_validates_every_row_again(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    stricter = copy.deepcopy(SUITE)
+    stricter["expectations"][3]["kwargs"]["max_value"] = 5  # the published rows with 6 late days now fail
+    suites(stricter)
+    assert failed(p, GOOD) == [("expect_column_values_to_be_between", sum(1 for _, d in GOOD if d > 5))]
+
+
+def test_a_publication_the_gate_did_not_pass_is_not_trusted(tmp_path, suites):
+    p = Paths(tmp_path)
+    bad = [*GOOD[:3], ("k003", -1), *GOOD[4:]]
+    build(p, bad)
+    publish(p, run_id="ungated")  # published without a gate: its rows prove nothing
+    assert failed(p, bad) == [("expect_column_values_to_be_between", 1)]
+
+
+def test_a_table_whose_columns_changed_is_validated_whole(tmp_path, suites):
+    p = Paths(tmp_path)
+    gate_and_publish(p, GOOD)
+    build(p, GOOD)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("alter table marts.facts alter late_days type bigint")
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    assert (result.rows, result.table_rows) == (200, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda s: s["expectations"][3]["kwargs"].update(mostly=0.9), "a share of the table"),
+        (lambda s: s["expectations"].append({"type": "expect_table_row_count_to_be_between", "kwargs": {}}), "size"),
+        (lambda s: s["meta"]["incremental"].update(key=["late_days"]), "uniqueness does not cover the key"),
+        (lambda s: s["meta"]["incremental"].update(key=[]), "a key is needed for uniqueness"),
+        (lambda s: s["meta"].pop("incremental"), "not opted in"),
+    ],
+)
+def test_only_suites_of_row_level_rules_may_skip_unchanged_rows(change, why):
+    suite = copy.deepcopy(SUITE)
+    assert incremental_key(suite) == ["fact_key"]
+    change(suite)
+    assert incremental_key(suite) is None, why
+
+
+def test_the_opted_in_mart_suites_qualify():
+    """An expectation added to them that needs the whole table would silently end the shortcut."""
+    opted = {p.stem: load_suite(p) for p in (EXPECTATIONS_DIR / "marts").glob("*.json")}
+    opted = {name: s for name, s in opted.items() if "incremental" in s["meta"]}
+    assert {name: incremental_key(s) for name, s in opted.items()} == {
+        "dossier_facts": ["dossier_key"],
+        "dossier_violations": [],
+    }
+
+
+def test_fingerprints_follow_what_a_suite_checks(tmp_path: Path):
+    same = json.loads(json.dumps(SUITE))
+    assert gate.suite_fingerprint(same) == gate.suite_fingerprint(SUITE)
+    other = copy.deepcopy(SUITE)
+    other["expectations"][1]["kwargs"]["column"] = "late_days"
+    assert gate.suite_fingerprint(other) != gate.suite_fingerprint(SUITE)
