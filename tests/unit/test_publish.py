@@ -1,7 +1,10 @@
+import os
+
 import duckdb
 import pytest
 
 from parmetrics import ops
+from parmetrics import publish as publish_module
 from parmetrics.config import Paths
 from parmetrics.publish import PublishError, file_sha256, publish, rollback
 
@@ -120,3 +123,124 @@ def test_ops_records_of_every_shape_become_one_table(tmp_path):
     assert table.column("success").to_pylist() == [True, False, None]
     assert str(table.schema.field("recorded_at").type).startswith("timestamp")
     assert _records_table(tmp_path / "nothing_here") is None
+
+
+# ---- publishing from a copy of the current publication ------------------------------------------
+
+FACTS = [(f"d{i:03d}", i % 5, f"u{i % 3}") for i in range(60)]
+VIOLATIONS = [(f"d{i:03d}", rule) for i in range(0, 60, 4) for rule in ("late", "no_apology")]
+
+
+def make_dossier_build(p: Paths, facts: list[tuple], violations: list[tuple], late_type: str = "integer") -> None:
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            f"create or replace table marts.dossier_facts (dossier_key varchar, late {late_type}, unit varchar)"
+        )
+        con.execute("create or replace table marts.dossier_violations (dossier_key varchar, rule varchar)")
+        con.execute("create or replace table marts.criteria_scores as select range as id from range(?)", [len(facts)])
+        con.executemany("insert into marts.dossier_facts values (?, ?, ?)", facts)
+        con.executemany("insert into marts.dossier_violations values (?, ?)", violations)
+
+
+def published_equals_build(p: Paths) -> None:
+    """Every mart of the publication holds the build's rows, as a multiset (EXCEPT ALL both ways)."""
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        con.execute(f"attach '{p.build_db}' as build (read_only)")
+        for table in ("dossier_facts", "dossier_violations", "criteria_scores"):
+            for a, b in ((f"marts.{table}", f"build.marts.{table}"), (f"build.marts.{table}", f"marts.{table}")):
+                diff = con.execute(f"select * from {a} except all select * from {b}").fetchall()
+                assert diff == [], f"{a} has rows {b} lacks: {diff}"
+
+
+def test_a_publication_from_the_previous_one_replaces_only_changed_keys_and_equals_the_build(tmp_path):
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    first = publish(p, run_id="r1")
+    assert first["replaced_keys"] == {}, "nothing to start from: every table written whole"
+    facts = [f for f in FACTS if f[0] != "d007"]  # a dossier gone
+    facts[3] = ("d003", 9, "u0")  # a dossier changed
+    facts += [("d100", 1, "u1"), (None, 2, "u2"), FACTS[10]]  # new, null key, an exact duplicate
+    violations = [v for v in VIOLATIONS if v != ("d004", "late")] + [("d005", "late"), ("d100", "late")]
+    make_dossier_build(p, facts, violations)
+    second = publish(p, run_id="r2")
+    # facts: d003, d007, d100, the null key, d010; violations: d004, d005, d100
+    assert second["replaced_keys"] == {"marts.dossier_facts": 5, "marts.dossier_violations": 3}
+    assert second["row_counts"]["marts.dossier_facts"] == len(facts)
+    published_equals_build(p)
+    # Nothing changed: nothing replaced, still equal.
+    assert publish(p, run_id="r3")["replaced_keys"] == {"marts.dossier_facts": 0, "marts.dossier_violations": 0}
+    published_equals_build(p)
+    # The version published before is untouched (published files are copied, never written).
+    first_version = p.published / first["version_file"]
+    with duckdb.connect(str(first_version), read_only=True) as con:
+        assert sorted(con.execute("select * from marts.dossier_facts").fetchall()) == sorted(FACTS)
+
+
+def test_a_mart_whose_columns_changed_is_written_whole(tmp_path):
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    publish(p)
+    make_dossier_build(p, FACTS, VIOLATIONS, late_type="double")
+    assert publish(p)["replaced_keys"] == {"marts.dossier_violations": 0}
+    published_equals_build(p)
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        assert con.execute("select data_type from duckdb_columns() where column_name = 'late'").fetchone() == (
+            "DOUBLE",
+        )
+
+
+def test_a_mart_gone_from_the_build_is_gone_from_the_publication(tmp_path):
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    publish(p)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("drop table marts.dossier_violations")
+    assert "marts.dossier_violations" not in publish(p)["row_counts"]
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        assert (
+            con.execute("select count(*) from duckdb_tables() where table_name = 'dossier_violations'").fetchone()[0]
+            == 0
+        )
+
+
+def test_an_unusable_current_publication_falls_back_to_writing_every_table(tmp_path, caplog):
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    publish(p)
+    # Not what a publication ever is (they are never written after the swap), but whatever is there,
+    # the new publication must not depend on it.
+    garbage = p.published / "garbage.tmp"
+    garbage.write_bytes(b"not a duckdb file" * 1000)
+    os.replace(garbage, p.published_db)
+    record = publish(p)
+    assert record["replaced_keys"] == {}
+    assert "writing every table" in caplog.text
+    published_equals_build(p)
+
+
+def test_a_fragmented_copy_is_rewritten_compact(tmp_path, monkeypatch):
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    publish(p)
+    # Any free block counts as fragmentation (the real thresholds are a quarter of the file and 64 MB).
+    monkeypatch.setattr(publish_module, "MAX_FREE_SHARE", -1.0)
+    monkeypatch.setattr(publish_module, "MIN_FREE_BYTES", -1)
+    make_dossier_build(p, [(k, late + 1, u) for k, late, u in FACTS], VIOLATIONS)
+    assert publish(p)["replaced_keys"] == {}
+    published_equals_build(p)
+
+
+def test_a_replacement_that_misses_the_builds_rows_is_refused(tmp_path, monkeypatch):
+    """The content check is what makes the copy safe: a replacement that got the rows wrong must not be
+    published (publish then writes every table instead)."""
+    p = Paths(tmp_path)
+    make_dossier_build(p, FACTS, VIOLATIONS)
+    publish(p)
+    make_dossier_build(p, [*FACTS, ("d200", 1, "u1")], VIOLATIONS)
+    monkeypatch.setattr(publish_module, "_replace_changed_keys", lambda con, name, key: 0)  # replaces nothing
+    with pytest.raises(PublishError, match="does not hold the build's rows"):
+        publish_module.build_publication(p.build_db, tmp_path / "x.duckdb", base=p.published_db)
+    assert publish(p)["replaced_keys"] == {}
+    published_equals_build(p)
