@@ -119,7 +119,8 @@ def _copy_ops_records(con: duckdb.DuckDBPyConnection, ops_dir: Path, counts: dic
         counts[f"ops.{table}"] = con.execute(f"select count(*) from ops.{table}").fetchall()[0][0]
 
 
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
+def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of ``<catalog>.<schema>.<table>`` in order; [] if there is no such table."""
     schema, table = name.split(".")
     return con.execute(
         "select column_name, data_type from duckdb_columns() "
@@ -187,8 +188,8 @@ def build_publication(
             name = f"{schema}.{table}"
             con.execute(f"create schema if not exists {schema}")
             key = INCREMENTAL_KEYS.get(name)
-            previous = _columns(con, catalog, name)
-            if key and previous and previous == _columns(con, "build", name):
+            previous = table_columns(con, catalog, name)
+            if key and previous and previous == table_columns(con, "build", name):
                 replaced[name] = _replace_changed_keys(con, name, key)
             else:
                 con.execute(f"create or replace table {name} as select * from build.{name}")

@@ -323,16 +323,10 @@ def trusted_suites(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _same_shape(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    shapes = [
-        con.execute(
-            "select column_name, data_type from duckdb_columns() "
-            "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-            [catalog, schema, name],
-        ).fetchall()
-        for catalog in ("build", "published")
-    ]
-    return bool(shapes[0]) and shapes[0] == shapes[1]
+    from parmetrics.publish import table_columns
+
+    build = table_columns(con, "build", table)
+    return bool(build) and build == table_columns(con, "published", table)
 
 
 def incremental_frame(con: duckdb.DuckDBPyConnection, table: str, key: list[str]) -> pd.DataFrame:
