@@ -165,12 +165,12 @@ def test_a_publication_from_the_previous_one_replaces_only_changed_keys_and_equa
     violations = [v for v in VIOLATIONS if v != ("d004", "late")] + [("d005", "late"), ("d100", "late")]
     make_dossier_build(p, facts, violations)
     second = publish(p, run_id="r2")
-    # facts: d003, d007, d100, the null key, d010; violations: d004, d005, d100
-    assert second["replaced_keys"] == {"marts.dossier_facts": 5, "marts.dossier_violations": 3}
+    # d003, d007, d100, the null key, d010 (violations are written whole: their rows carry as_of)
+    assert second["replaced_keys"] == {"marts.dossier_facts": 5}
     assert second["row_counts"]["marts.dossier_facts"] == len(facts)
     published_equals_build(p)
     # Nothing changed: nothing replaced, still equal.
-    assert publish(p, run_id="r3")["replaced_keys"] == {"marts.dossier_facts": 0, "marts.dossier_violations": 0}
+    assert publish(p, run_id="r3")["replaced_keys"] == {"marts.dossier_facts": 0}
     published_equals_build(p)
     # The version published before is untouched (published files are copied, never written).
     first_version = p.published / first["version_file"]
@@ -183,7 +183,7 @@ def test_a_mart_whose_columns_changed_is_written_whole(tmp_path):
     make_dossier_build(p, FACTS, VIOLATIONS)
     publish(p)
     make_dossier_build(p, FACTS, VIOLATIONS, late_type="double")
-    assert publish(p)["replaced_keys"] == {"marts.dossier_violations": 0}
+    assert publish(p)["replaced_keys"] == {}
     published_equals_build(p)
     with duckdb.connect(str(p.published_db), read_only=True) as con:
         assert con.execute("select data_type from duckdb_columns() where column_name = 'late'").fetchone() == (
