@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,14 +27,6 @@ from parmetrics.config import Paths
 log = logging.getLogger(__name__)
 PUBLISHED_SCHEMAS = ("marts",)
 KEEP_VERSIONS = 7
-# Marts with a row per dossier (millions of rows, a few thousand changed a night) are published by
-# replacing, in a copy of the current publication, the rows of every key whose rows changed; every
-# row of them has the key. Copying them whole was most of a nightly publish at 8M dossiers. Not
-# dossier_violations: its rows carry as_of, so every one of them changes every night.
-INCREMENTAL_KEYS = {"marts.dossier_facts": "dossier_key"}
-# Replaced rows leave free blocks in the copied file; past this share (and size) it is rewritten whole.
-MAX_FREE_SHARE = 0.25
-MIN_FREE_BYTES = 64 << 20
 
 
 class PublishError(RuntimeError):
@@ -56,6 +47,16 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
         [catalog],
     ).fetchall()
     return [(s, t) for s, t in rows if s in PUBLISHED_SCHEMAS]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of ``<catalog>.<schema>.<table>`` in order; [] if there is no such table."""
+    schema, table = name.split(".")
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [catalog, schema, table],
+    ).fetchall()
 
 
 def _fsync(path: Path) -> None:
@@ -120,102 +121,27 @@ def _copy_ops_records(con: duckdb.DuckDBPyConnection, ops_dir: Path, counts: dic
         counts[f"ops.{table}"] = con.execute(f"select count(*) from ops.{table}").fetchall()[0][0]
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
-    """(name, type) of each column of ``<catalog>.<schema>.<table>`` in order; [] if there is no such table."""
-    schema, table = name.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [catalog, schema, table],
-    ).fetchall()
-
-
-def content_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, int]:
-    """Row count and the sum of the rows' hashes: equal for two tables holding the same multiset of rows."""
-    rows, hashes = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {name} t").fetchone()
-    return rows, int(hashes)
-
-
-def _replace_changed_keys(con: duckdb.DuckDBPyConnection, name: str, key: str) -> int:
-    """Make ``name`` (the copied publication's table) hold the build's rows: the rows of every key
-    with a row added, changed or removed are deleted and the build's rows of those keys inserted.
-    Returns the number of keys replaced."""
-    con.execute(
-        f"""
-        create or replace temp table changed_keys as
-        select distinct {key} from (
-            (select * from build.{name} except all select * from {name})
-            union all
-            (select * from {name} except all select * from build.{name})
-        )
-        """
-    )
-    con.execute(f"delete from {name} as t using changed_keys as c where t.{key} is not distinct from c.{key}")
-    con.execute(
-        f"insert into {name} select b.* from build.{name} as b "
-        f"semi join changed_keys as c on b.{key} is not distinct from c.{key}"
-    )
-    (keys,) = con.execute("select count(*) from changed_keys").fetchone()
-    con.execute("drop table changed_keys")
-    return keys
-
-
-def build_publication(
-    build_db: Path, target: Path, ops_dir: Path | None = None, base: Path | None = None
-) -> tuple[dict[str, int], dict[str, int]]:
+def build_publication(build_db: Path, target: Path, ops_dir: Path | None = None) -> dict[str, int]:
     """Copy the published schemas of the build file (and the ops records) into a new file.
 
-    With ``base`` (the current publication) the new file starts as a copy of it: the marts of
-    :data:`INCREMENTAL_KEYS` whose columns are unchanged get only their changed keys replaced (and
-    must then hold exactly the build's rows, by content fingerprint, or :class:`PublishError`); every
-    other table is written whole. Returns the row count of every table, and the number of keys
-    replaced in each mart published from the copy.
+    Returns the row count of every table written.
     """
     counts: dict[str, int] = {}
-    replaced: dict[str, int] = {}
-    if base is not None:
-        shutil.copyfile(base, target)
     con = duckdb.connect(str(target))
     try:
-        catalog = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach '{build_db}' as build (read_only)")
-        wanted = {f"{schema}.{table}" for schema, table in _tables(con, "build")}
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = ?", [catalog]
-        ).fetchall():
-            if f"{schema}.{table}" not in wanted:
-                con.execute(f"drop table {schema}.{table}")  # gone from the build, or ops (rewritten below)
         for schema, table in _tables(con, "build"):
-            name = f"{schema}.{table}"
             con.execute(f"create schema if not exists {schema}")
-            key = INCREMENTAL_KEYS.get(name)
-            previous = table_columns(con, catalog, name)
-            if key and previous and previous == table_columns(con, "build", name):
-                replaced[name] = _replace_changed_keys(con, name, key)
-            else:
-                con.execute(f"create or replace table {name} as select * from build.{name}")
-            counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
-        for name in replaced:
-            if content_fingerprint(con, name) != content_fingerprint(con, f"build.{name}"):
-                raise PublishError(f"{target.name}: {name} does not hold the build's rows after replacing changed keys")
-        if replaced:
-            log.info("published by replacing changed keys: %s", replaced)
+            con.execute(f"create table {schema}.{table} as select * from build.{schema}.{table}")
+            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         con.execute("detach build")
         if ops_dir is not None:
             _copy_ops_records(con, ops_dir, counts)
         con.execute("checkpoint")
-        free, total, block_size = con.execute(
-            "select free_blocks, total_blocks, block_size from pragma_database_size()"
-        ).fetchone()
     finally:
         con.close()
-    if replaced and free > MAX_FREE_SHARE * total and free * block_size > MIN_FREE_BYTES:
-        # Nightly replacements fragment the copied file; start the next chain from a compact one.
-        log.info("%s: %s of %s blocks free after replacing keys: rewriting it whole", target.name, free, total)
-        target.unlink()
-        return build_publication(build_db, target, ops_dir)
     _fsync(target)
-    return counts, replaced
+    return counts
 
 
 def verify_publication(path: Path, expected: dict[str, int]) -> None:
@@ -244,31 +170,16 @@ def _prune_versions(versions: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def publish(
-    paths: Paths, *, run_id: str | None = None, build_db: Path | None = None, incremental: bool = True
-) -> dict[str, Any]:
-    """Publish the build's marts atomically; returns the publish-log record.
-
-    The new file starts from a copy of the current publication (``incremental``; see
-    :func:`build_publication`), which a published file never is: it is never written after its swap."""
+def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = None) -> dict[str, Any]:
+    """Publish the build's marts atomically; returns the publish-log record."""
     build_db = build_db or paths.build_db
     published = paths.published_db
     published.parent.mkdir(parents=True, exist_ok=True)
     for debris in published.parent.glob(".par_metrics-*.duckdb*"):
         debris.unlink(missing_ok=True)  # a crashed publish leaves only hidden files
     staging = published.parent / f".par_metrics-{uuid.uuid4().hex}.duckdb"
-    base = published if published.exists() and incremental else None
     try:
-        try:
-            counts, replaced = build_publication(build_db, staging, paths.ops, base=base)
-        except (PublishError, duckdb.Error) as exc:
-            if base is None:
-                raise
-            # The current publication could not be brought to the build's rows (an unreadable or
-            # foreign file, or a fault in the replacement): the whole copy never depends on it.
-            log.warning("publishing from a copy of %s failed (%s): writing every table", published.name, exc)
-            staging.unlink(missing_ok=True)
-            counts, replaced = build_publication(build_db, staging, paths.ops)
+        counts = build_publication(build_db, staging, paths.ops)
         if not any(name.startswith("marts.") for name in counts):
             raise PublishError(f"the build file {build_db} holds no table in schemas {PUBLISHED_SCHEMAS}")
         verify_publication(staging, counts)
@@ -292,8 +203,6 @@ def publish(
         "file_checksum": checksum,
         "previous_checksum": previous,
         "row_counts": counts,
-        # Marts written by replacing the keys whose rows changed in a copy of the previous publication.
-        "replaced_keys": replaced,
         "version_file": f"versions/par_metrics-{stamp}.duckdb",
     }
     ops.write_record(paths, "publish_log", record)

@@ -114,7 +114,7 @@ print("done", flush=True)
 """
 # Where a publish kill lands (all before the swap), by the step of publish() it is held before.
 PUBLISH_HOLDS = {
-    "start": "_tables",  # the hidden file just created (a copy of the current publication, if any)
+    "start": "_tables",  # the hidden file just created, nothing copied yet
     "copy": "_copy_ops_records",  # the marts copied into the hidden file, not yet checkpointed
     "swap": "verify_publication",  # the hidden file written and fsynced, about to be verified and swapped in
 }
