@@ -49,16 +49,6 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str
     return [(s, t) for s, t in rows if s in PUBLISHED_SCHEMAS]
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> list[tuple[str, str]]:
-    """(name, type) of each column of ``<catalog>.<schema>.<table>`` in order; [] if there is no such table."""
-    schema, table = name.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [catalog, schema, table],
-    ).fetchall()
-
-
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -156,7 +156,7 @@ def test_a_table_whose_columns_changed_is_validated_whole(tmp_path, suites):
         (lambda s: s["expectations"][3]["kwargs"].update(mostly=0.9), "a share of the table"),
         (lambda s: s["expectations"].append({"type": "expect_table_row_count_to_be_between", "kwargs": {}}), "size"),
         (lambda s: s["meta"]["incremental"].update(key=["late_days"]), "uniqueness does not cover the key"),
-        (lambda s: s["meta"]["incremental"].update(key=[]), "a key is needed for uniqueness"),
+        (lambda s: s["meta"]["incremental"].update(key=[]), "a key is needed to match changed rows"),
         (lambda s: s["meta"].pop("incremental"), "not opted in"),
     ],
 )

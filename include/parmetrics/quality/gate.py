@@ -97,7 +97,7 @@ UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_co
 def incremental_key(suite_def: dict[str, Any]) -> list[str] | None:
     """The key of a suite that may validate only changed rows, or None if it must see the whole table.
 
-    A suite opts in with ``meta.incremental.key`` and qualifies only if every expectation is row-level
+    A suite opts in with a non-empty ``meta.incremental.key`` and qualifies only if every expectation is row-level
     without ``mostly`` (a share of the table) and every uniqueness expectation covers the key, so that
     all rows that could duplicate a changed row share its key and are in the frame.
     """
@@ -105,6 +105,8 @@ def incremental_key(suite_def: dict[str, Any]) -> list[str] | None:
     if not incremental or "table" not in suite_def["meta"]:
         return None
     key = list(incremental["key"])
+    if not key:
+        return None
     for e in suite_def["expectations"]:
         kwargs = e.get("kwargs", {})
         if "mostly" in kwargs:
@@ -112,7 +114,7 @@ def incremental_key(suite_def: dict[str, Any]) -> list[str] | None:
         if e["type"] in UNIQUENESS:
             columns = kwargs[UNIQUENESS[e["type"]]]
             columns = [columns] if isinstance(columns, str) else columns
-            if not key or not set(key) <= set(columns):
+            if not set(key) <= set(columns):
                 return None
         elif e["type"] not in ROW_LEVEL:
             return None
@@ -323,10 +325,17 @@ def trusted_suites(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _same_shape(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    from parmetrics.publish import table_columns
-
-    build = table_columns(con, "build", table)
-    return bool(build) and build == table_columns(con, "published", table)
+    """The table exists in the build and has the same columns, in order and type, in the publication."""
+    schema, name = table.split(".")
+    shapes = [
+        con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+            [catalog, schema, name],
+        ).fetchall()
+        for catalog in ("build", "published")
+    ]
+    return bool(shapes[0]) and shapes[0] == shapes[1]
 
 
 def incremental_frame(con: duckdb.DuckDBPyConnection, table: str, key: list[str]) -> pd.DataFrame:
@@ -337,8 +346,6 @@ def incremental_frame(con: duckdb.DuckDBPyConnection, table: str, key: list[str]
     Keys are matched with ``is not distinct from`` so a changed row with a null key is in the frame.
     """
     changed = f"select * from build.{table} except all select * from published.{table}"
-    if not key:
-        return con.execute(changed).df()
     match = " and ".join(f"b.{k} is not distinct from c.{k}" for k in key)
     return con.execute(
         f"with changed as ({changed}) select b.* from build.{table} b semi join changed c on {match}"
