@@ -29,7 +29,7 @@ def airflow_db(airflow_home):
 
 @pytest.fixture(scope="session")
 def source_db(tmp_path_factory) -> Path:
-    from parmetrics.simulators.dossier_data import DossierDataConfig, write_dossier_db
+    from parmetrics.lab.simulators.dossier_data import DossierDataConfig, write_dossier_db
 
     return write_dossier_db(tmp_path_factory.mktemp("sim"), DossierDataConfig(n_dossiers=400, end=END))
 
@@ -39,8 +39,8 @@ def pipeline_env(monkeypatch, tmp_path, source_db, airflow_db):
     """A data dir, the reference snapshot, the simulated API and the settings the tasks read."""
     import json
 
-    from parmetrics.simulators.dossier_api import serve_in_thread
-    from parmetrics.simulators.reference_files import write_don_vi_file
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.reference_files import write_don_vi_file
 
     paths = Paths(tmp_path / "data")
     write_don_vi_file(paths.reference_inbox, month="202611")

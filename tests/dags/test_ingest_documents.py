@@ -17,7 +17,7 @@ TABLES = ("van_ban_di", "van_ban_den", "ho_so_cong_viec", "nhiem_vu")
 
 
 def test_ingest_documents_lands_every_table_and_advances_the_watermarks(monkeypatch, tmp_path, airflow_db):
-    from parmetrics.simulators.document_db import DocumentDbConfig, write_document_db
+    from parmetrics.lab.simulators.document_db import DocumentDbConfig, write_document_db
 
     db = write_document_db(tmp_path / "source", DocumentDbConfig(scale=0.02, start=datetime(2025, 1, 1).date()))
     paths = Paths(tmp_path / "data")

@@ -82,9 +82,9 @@ def source_with_a_bad_record(source_db: Path, tmp_path: Path) -> Path:
 
 
 def test_no_personal_value_in_any_file_after_a_full_run(source_with_a_bad_record, monkeypatch, tmp_path, airflow_db):
-    from parmetrics.simulators.dossier_api import serve_in_thread
-    from parmetrics.simulators.reference_files import write_don_vi_file
-    from tests.ingestion.finance_fixtures import write_budget_csv
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.reference_files import write_don_vi_file
+    from tests.sources.finance_fixtures import write_budget_csv
 
     paths = Paths(tmp_path / "data")
     write_don_vi_file(paths.reference_inbox, month="202611")

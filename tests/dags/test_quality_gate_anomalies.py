@@ -51,8 +51,8 @@ def criteria(paths: Paths) -> list[tuple]:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory, source_db, airflow_db):
     """A good publication: reference and dossiers landed, built, gated, published."""
-    from parmetrics.simulators.dossier_api import serve_in_thread
-    from parmetrics.simulators.reference_files import write_don_vi_file
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.reference_files import write_don_vi_file
 
     root = tmp_path_factory.mktemp("baseline")
     paths = Paths(root / "data")
@@ -69,7 +69,7 @@ def baseline(tmp_path_factory, source_db, airflow_db):
 @pytest.fixture
 def scenario(baseline, tmp_path, monkeypatch):
     """A private copy of the baseline and its source; yields (paths, source db, serve)."""
-    from parmetrics.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
 
     base_paths, base_source = baseline
     paths = Paths(tmp_path / "data")
@@ -178,8 +178,8 @@ def test_one_dossier_id_with_two_conflicting_records_is_blocked_at_landing(scena
 
 
 def test_a_month_of_revenue_ninety_percent_below_the_previous_is_blocked_at_landing(scenario, capfd):
-    from parmetrics.simulators.finance_files import render_finance_csv, rows_for, write_finance_file
-    from parmetrics.simulators.reference_files import write_atomic
+    from parmetrics.lab.simulators.finance_files import render_finance_csv, rows_for, write_finance_file
+    from parmetrics.lab.simulators.reference_files import write_atomic
 
     paths, _ = scenario
     inbox = paths.inbox / "finance"

@@ -2,7 +2,7 @@
 
 PostgreSQL holds Airflow's metadata, Redis is the broker, and the API server, scheduler, DAG
 processor, triggerer and two Celery workers run as separate processes
-(:mod:`parmetrics.orchestration.celery_cluster`). The same simulated province, pseudonymisation key
+(:mod:`parmetrics.lab.runners.celery_cluster`). The same simulated province, pseudonymisation key
 and reference clock are first run through the embedded default (``airflow standalone``, LocalExecutor);
 the Celery run must publish the same marts, row for row, and its tasks must have run on both workers.
 
@@ -24,8 +24,8 @@ import pytest
 from rich.console import Console
 
 from parmetrics.config import Paths
-from parmetrics.demo import DemoSettings, run_demo
-from parmetrics.orchestration.celery_cluster import CeleryCluster
+from parmetrics.lab.demo import DemoSettings, run_demo
+from parmetrics.lab.runners.celery_cluster import CeleryCluster
 
 # Two whole pipeline runs (standalone, then the Celery cluster) on a loaded 2-core machine.
 pytestmark = [pytest.mark.celery, pytest.mark.timeout(3600)]

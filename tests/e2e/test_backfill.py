@@ -86,8 +86,8 @@ def clean_rebuild(backfilled: Paths, fresh: Paths, monkeypatch) -> None:
     """Same sources, same months, ONE extraction window per source, one full build."""
     import shutil
 
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
     from parmetrics.orchestration import ingestion
-    from parmetrics.simulators.dossier_api import serve_in_thread
     from parmetrics.transform.dbt_runner import build
 
     secret = json.loads((backfilled.root / "secrets.json").read_text())

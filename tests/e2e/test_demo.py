@@ -13,7 +13,7 @@ from rich.console import Console
 
 from parmetrics import ops
 from parmetrics.config import Paths
-from parmetrics.demo import DemoSettings, run_demo
+from parmetrics.lab.demo import DemoSettings, run_demo
 from parmetrics.landing.writer import committed_batches, read_manifest
 
 # Two full demo runs through airflow standalone: minutes each on a loaded 2-core machine.

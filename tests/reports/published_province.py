@@ -43,10 +43,10 @@ def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
     The build, gate and publish steps are the build DAG's own task callables, and the reports are the
     ``publish_reports`` DAG's (dbt docs, then the publication's reports), exactly as in production.
     """
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.dossier_data import DossierDataConfig, write_dossier_db
+    from parmetrics.lab.simulators.reference_files import write_don_vi_file
     from parmetrics.orchestration import build
-    from parmetrics.simulators.dossier_api import serve_in_thread
-    from parmetrics.simulators.dossier_data import DossierDataConfig, write_dossier_db
-    from parmetrics.simulators.reference_files import write_don_vi_file
     from parmetrics.sources.dossier_api import ApiConnection, extract_window
     from parmetrics.sources.reference_files import land_reference_inbox_files
 

@@ -129,7 +129,7 @@ def test_the_dbt_docs_fingerprint_follows_the_project(monkeypatch, tmp_path: Pat
 def test_parmetrics_report_after_a_rollback_reports_the_restored_publication(copy: Paths) -> None:
     from typer.testing import CliRunner
 
-    from parmetrics.cli import app
+    from parmetrics.cli.main import app
     from parmetrics.orchestration import build
     from parmetrics.publish import rollback
 

@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from parmetrics.config import Paths
+from parmetrics.lab.simulators.dossier_api import FaultPlan, FaultResponse, PageRequest, serve_in_thread
 from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIER_PERSONAL_FIELDS, DOSSIERS
 from parmetrics.landing.writer import read_manifest
 from parmetrics.privacy import pseudonymise_dossier
-from parmetrics.simulators.dossier_api import FaultPlan, FaultResponse, PageRequest, serve_in_thread
 from parmetrics.sources.dossier_api import (
     ApiConnection,
     DossierApiAuthError,

@@ -7,9 +7,9 @@ import json
 import pyarrow as pa
 import pytest
 
+from parmetrics.lab.simulators.dossier_api import DATASETS, DossierStore, PageRequest, render_page
 from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS
 from parmetrics.privacy import applicant_key, pseudonymise_dossier
-from parmetrics.simulators.dossier_api import DATASETS, DossierStore, PageRequest, render_page
 from parmetrics.sources.dossier_records import TYPED_PAGES, applicant_keys, dossier_row, event_row, typed_page_table
 
 KEY = b"typed-page-key"

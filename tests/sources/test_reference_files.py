@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from parmetrics.config import Paths
+from parmetrics.lab.simulators.province import UNITS
+from parmetrics.lab.simulators.reference_files import DON_VI_COLUMNS, write_don_vi_file
 from parmetrics.landing.schemas import UNITS as UNITS_SCHEMA
-from parmetrics.simulators.province import UNITS
-from parmetrics.simulators.reference_files import DON_VI_COLUMNS, write_don_vi_file
 from parmetrics.sources.reference_files import ReferenceFileError, land_reference_file
 
 

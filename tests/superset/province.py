@@ -39,10 +39,10 @@ def _env(**values: str):
 
 def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
     """Land, build and publish a simulated province under ``root``; returns its data paths."""
+    from parmetrics.lab.simulators.dossier_api import serve_in_thread
+    from parmetrics.lab.simulators.dossier_data import DossierDataConfig, write_dossier_db
+    from parmetrics.lab.simulators.reference_files import write_don_vi_file
     from parmetrics.publish import publish
-    from parmetrics.simulators.dossier_api import serve_in_thread
-    from parmetrics.simulators.dossier_data import DossierDataConfig, write_dossier_db
-    from parmetrics.simulators.reference_files import write_don_vi_file
     from parmetrics.sources.dossier_api import ApiConnection, extract_window
     from parmetrics.sources.reference_files import land_reference_inbox_files
     from parmetrics.transform.dbt_runner import build

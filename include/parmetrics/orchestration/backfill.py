@@ -164,40 +164,6 @@ def missing_backfills(api: AirflowApi, months: MonthRange, dag_ids: Iterable[str
     return missing
 
 
-def create_backfill_with_cli(
-    env: dict[str, str], dag_id: str, months: MonthRange, *, reprocess_behavior: str, max_active_runs: int
-) -> None:
-    """``airflow backfill create`` — for the embedded Airflow, with its scheduler stopped.
-
-    On SQLite, Airflow refuses to create a backfill while the scheduler writes ("Backfill creation is not
-    supported on SQLite under concurrent access"): each month's run is a read-then-write that loses to
-    any concurrent commit. With nothing else running, creation is one quiet transaction.
-    """
-    from parmetrics.orchestration.standalone import airflow_cli
-
-    if reprocess_behavior not in REPROCESS_BEHAVIORS:
-        raise BackfillError(f"--reprocess-behavior {reprocess_behavior!r}: expected one of {REPROCESS_BEHAVIORS}")
-    try:
-        airflow_cli(
-            env,
-            "backfill",
-            "create",
-            "--dag-id",
-            dag_id,
-            # Explicit offsets: the CLI reads a bare date in Airflow's default timezone (UTC).
-            "--from-date",
-            months.from_date,
-            "--to-date",
-            months.to_date,
-            "--reprocess-behavior",
-            reprocess_behavior,
-            "--max-active-runs",
-            str(max_active_runs),
-        )
-    except RuntimeError as exc:
-        raise BackfillError(f"airflow backfill create for {dag_id} ({months.label()}) failed: {exc}") from exc
-
-
 @dataclass
 class Progress:
     """What the runs of the backfills look like now."""

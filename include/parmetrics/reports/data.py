@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from parmetrics.config import Paths
-from parmetrics.report import GROUPS, last_closed_month
+from parmetrics.reports.scorecard import GROUPS, last_closed_month
 
 # (unit_level, label used for sheet names and headings). Excel forbids "/" in sheet names, so the
 # department level reads "Sở, ban, ngành" everywhere.
