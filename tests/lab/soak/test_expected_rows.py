@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from parmetrics.lab.soak.expected_rows import expected_dossier_row, expected_event_row
-from tests.sources.dossier_oracle_records import DOSSIERS, EVENTS, FINISHED_ONLINE, ORACLE_KEY
+from tests.sources.dossier_oracle_records import DOSSIERS, EVENTS, FINISHED_ONLINE, ORACLE_KEY, PERSONAL_FIELDS
 
 
 @pytest.mark.parametrize(("record", "expected"), DOSSIERS, ids=[r["MaHoSo"] for r, _ in DOSSIERS])
@@ -44,7 +44,7 @@ def test_a_dossier_breaking_the_contract_has_no_row(change):
     assert expected_dossier_row({**FINISHED_ONLINE, **change}, ORACLE_KEY) is None
 
 
-@pytest.mark.parametrize("missing", ["MaTTHC", "DanhSachPhieuXinLoi", "Email"])
+@pytest.mark.parametrize("missing", ["MaTTHC", "DanhSachPhieuXinLoi", *PERSONAL_FIELDS])
 def test_a_dossier_missing_a_field_has_no_row(missing):
     record = {k: v for k, v in FINISHED_ONLINE.items() if k != missing}
     assert expected_dossier_row(record, ORACLE_KEY) is None
