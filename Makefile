@@ -77,6 +77,11 @@ soak: venv
 bench: venv
 	nice -n 10 $(BIN)/parmetrics bench $(BENCH_ARGS)
 
+## docs: regenerate the generated tables in docs/ (landing schemas and rules, scoring rules, marts) from the code
+.PHONY: docs
+docs: venv
+	$(BIN)/python -m parmetrics.docs
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

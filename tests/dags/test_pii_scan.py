@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from parmetrics.config import Paths
-from parmetrics.landing.schemas import DOSSIER_PERSONAL_FIELDS
 from tests.dags.conftest import KEY, TOKEN, load_dag
+from tests.sources.dossier_oracle_records import PERSONAL_FIELDS
 
 pytestmark = pytest.mark.airflow
 
@@ -101,7 +101,7 @@ def test_no_personal_value_in_any_file_after_a_full_run(source_with_a_bad_record
     conn = sqlite3.connect(source_with_a_bad_record)
     payloads = [json.loads(p) for (p,) in conn.execute("select payload from dossiers")]
     conn.close()
-    personal = {p[f] for p in payloads for f in DOSSIER_PERSONAL_FIELDS if p.get(f)}
+    personal = {p[f] for p in payloads for f in PERSONAL_FIELDS if p.get(f)}
     assert len(personal) > 500
     text, kinds = _scan(paths.root)
     # The scan really read landing, quarantine, ops, the warehouse and the publication.

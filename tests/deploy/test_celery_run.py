@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import psutil
 import pytest
 from rich.console import Console
 
 from parmetrics.config import Paths
 from parmetrics.lab.demo import DemoSettings, run_demo
 from parmetrics.lab.runners.celery_cluster import CeleryCluster
+from tests.processes import processes_with_env
 
 # Two whole pipeline runs (standalone, then the Celery cluster) on a loaded 2-core machine.
 pytestmark = [pytest.mark.celery, pytest.mark.timeout(3600)]
@@ -120,13 +120,7 @@ def test_tasks_ran_on_both_celery_workers(runs):
 
 def test_the_cluster_leaves_no_process_and_no_database(runs):
     home = str(runs.cluster.airflow_home)
-    left = []
-    for p in psutil.process_iter(["pid", "environ"]):
-        try:
-            if (p.info["environ"] or {}).get("AIRFLOW_HOME") == home:
-                left.append(p.pid)
-        except (psutil.AccessDenied, psutil.NoSuchProcess):
-            continue
+    left = [p.pid for p in processes_with_env("AIRFLOW_HOME", home)]
     assert left == [], "no Airflow process outlives the cluster"
     import psycopg
 

@@ -15,6 +15,7 @@ from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.lab.demo import DemoSettings, run_demo
 from parmetrics.landing.writer import committed_batches, read_manifest
+from tests.processes import processes_with_env
 
 # Two full demo runs through airflow standalone: minutes each on a loaded 2-core machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -26,14 +27,7 @@ def criteria_rows(paths: Paths) -> list[tuple]:
 
 
 def airflow_processes(airflow_home) -> list[psutil.Process]:
-    found = []
-    for p in psutil.process_iter(["pid", "environ"]):
-        try:
-            if (p.info["environ"] or {}).get("AIRFLOW_HOME") == str(airflow_home):
-                found.append(p)
-        except (psutil.AccessDenied, psutil.NoSuchProcess):
-            continue
-    return found
+    return processes_with_env("AIRFLOW_HOME", str(airflow_home))
 
 
 def test_make_run_twice_publishes_identical_rows_and_leaves_nothing_running(tmp_path, capsys):

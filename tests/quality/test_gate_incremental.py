@@ -175,9 +175,45 @@ def test_the_opted_in_mart_suites_qualify():
     assert {name: incremental_key(s) for name, s in opted.items()} == {"dossier_facts": ["dossier_key"]}
 
 
-def test_fingerprints_follow_what_a_suite_checks(tmp_path: Path):
-    same = json.loads(json.dumps(SUITE))
-    assert gate.suite_fingerprint(same) == gate.suite_fingerprint(SUITE)
-    other = copy.deepcopy(SUITE)
-    other["expectations"][1]["kwargs"]["column"] = "late_days"
-    assert gate.suite_fingerprint(other) != gate.suite_fingerprint(SUITE)
+def _reordered(value):
+    """The same JSON with every object's keys in reverse order (as another editor might save it)."""
+    if isinstance(value, dict):
+        return {k: _reordered(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reordered(v) for v in value]
+    return value
+
+
+def test_fingerprints_follow_what_a_suite_checks_not_how_its_file_is_written(tmp_path: Path):
+    base = gate.suite_fingerprint(SUITE)
+    # How the file is written does not matter: key order, indentation, the suite's name.
+    compact, indented = tmp_path / "a.json", tmp_path / "b.json"
+    compact.write_text(json.dumps(SUITE, separators=(",", ":")))
+    indented.write_text(json.dumps(_reordered(SUITE), indent=4))
+    assert json.dumps(_reordered(SUITE)) != json.dumps(SUITE)
+    assert gate.suite_fingerprint(load_suite(compact)) == base
+    assert gate.suite_fingerprint(load_suite(indented)) == base
+    assert gate.suite_fingerprint({**SUITE, "name": "marts.facts_renamed"}) == base
+
+
+def _changed(edit) -> dict:
+    suite = copy.deepcopy(SUITE)
+    edit(suite)
+    return suite
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s["expectations"][1]["kwargs"].update(column="late_days"),
+        lambda s: s["expectations"][3]["kwargs"].update(min_value=1),
+        lambda s: s["expectations"][3].update(type="expect_column_values_to_not_be_null"),
+        lambda s: s["expectations"][3].setdefault("meta", {}).update(severity="warning"),
+        lambda s: s["expectations"].append({"type": "expect_table_row_count_to_be_between", "kwargs": {}}),
+        lambda s: s["expectations"].pop(),
+        lambda s: s["meta"]["incremental"].update(key=["late_days"]),
+    ],
+    ids=["column", "bound", "type", "severity", "added", "removed", "incremental key"],
+)
+def test_any_change_to_what_a_suite_checks_changes_its_fingerprint(edit):
+    assert gate.suite_fingerprint(_changed(edit)) != gate.suite_fingerprint(SUITE)

@@ -13,9 +13,9 @@ import pytest
 
 from parmetrics.config import Paths
 from parmetrics.lab.simulators.dossier_api import FaultPlan, FaultResponse, PageRequest, serve_in_thread
-from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIER_PERSONAL_FIELDS, DOSSIERS
+from parmetrics.lab.soak.expected_rows import applicant_hash, expected_dossier_row, expected_event_row
+from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS
 from parmetrics.landing.writer import read_manifest
-from parmetrics.privacy import pseudonymise_dossier
 from parmetrics.sources.dossier_api import (
     ApiConnection,
     DossierApiAuthError,
@@ -23,10 +23,10 @@ from parmetrics.sources.dossier_api import (
     batch_id_for_window,
     extract_window,
 )
-from parmetrics.sources.dossier_records import dossier_row, event_row
 from parmetrics.timestamps import format_ts
 
 from .conftest import KEY, TOKEN
+from .dossier_oracle_records import PERSONAL_FIELDS
 
 TABLES = {
     "dossiers": ("dossiers", "ngay_cap_nhat", ("MaHoSo",)),
@@ -35,7 +35,8 @@ TABLES = {
 
 
 def _source_rows(db: Path, dataset: str, lo: datetime | None, hi: datetime | None) -> list[dict]:
-    """Ground truth: the SQLite's records of the window, as landing rows (PII removed)."""
+    """Ground truth: the SQLite's records of the window, as the landing rows the contract implies (built
+    without the extractor's conversions; PII removed)."""
     table, column, _ = TABLES[dataset]
     conn = sqlite3.connect(db)
     sql, params = f"SELECT payload FROM {table} WHERE 1", []
@@ -47,8 +48,8 @@ def _source_rows(db: Path, dataset: str, lo: datetime | None, hi: datetime | Non
     conn.close()
     batch = batch_id_for_window(lo, hi)
     if dataset == "dossiers":
-        return [dossier_row(pseudonymise_dossier(p, KEY), batch) for p in payloads]
-    return [event_row(p, batch) for p in payloads]
+        return [expected_dossier_row(p, KEY, batch) for p in payloads]
+    return [expected_event_row(p, batch) for p in payloads]
 
 
 def _landed(paths: Paths, dataset: str, batch_id: str) -> list[dict]:
@@ -156,12 +157,12 @@ def test_no_personal_data_reaches_landing_or_quarantine(conn, source_db, data_pa
     db = sqlite3.connect(source_db)
     payloads = [json.loads(p) for (p,) in db.execute("SELECT payload FROM dossiers")]
     db.close()
-    values = {p[f] for p in payloads for f in DOSSIER_PERSONAL_FIELDS if p.get(f)}
+    values = {p[f] for p in payloads for f in PERSONAL_FIELDS if p.get(f)}
     assert len(values) > 500
     leaked = sorted(v for v in values if v in text)
     assert not leaked, leaked[:5]
     columns = pq.read_schema(next(data_paths.landing.rglob("*.parquet"))).names
-    assert not set(columns) & set(DOSSIER_PERSONAL_FIELDS)
+    assert not set(columns) & set(PERSONAL_FIELDS)
 
 
 def _insert_bad_dossiers(db_path: Path) -> list[dict]:
@@ -198,8 +199,8 @@ def test_malformed_records_are_quarantined_with_a_reason_and_the_good_ones_land(
         "dossiers record MaHoSo=None: MaHoSo is missing",
     ]
     for entry in entries:
-        assert not set(entry["record"]) & set(DOSSIER_PERSONAL_FIELDS)
-        assert entry["record"]["applicant_key"] == pseudonymise_dossier(bad[0], KEY)["applicant_key"]
+        assert not set(entry["record"]) & set(PERSONAL_FIELDS)
+        assert entry["record"]["applicant_key"] == applicant_hash(bad[0]["SoDinhDanh"], KEY)
     # A clean rerun of the window clears its quarantine file.
     conn_db = sqlite3.connect(source_db)
     conn_db.execute("DELETE FROM dossiers WHERE ma_ho_so IN ('BAD-TS', 'BAD-STATUS', 'MISSING-KEY')")
@@ -221,7 +222,7 @@ def _source_rows_skipping_bad(db: Path, lo: datetime, hi: datetime) -> list[dict
     ]
     conn.close()
     batch = batch_id_for_window(lo, hi)
-    return [dossier_row(pseudonymise_dossier(p, KEY), batch) for p in payloads]
+    return [expected_dossier_row(p, KEY, batch) for p in payloads]
 
 
 class _Flaky(FaultPlan):

@@ -8,7 +8,7 @@ import pytest
 
 from parmetrics.config import Paths
 from parmetrics.lab.simulators.province import UNITS
-from parmetrics.lab.simulators.reference_files import DON_VI_COLUMNS, write_don_vi_file
+from parmetrics.lab.simulators.reference_files import write_don_vi_file
 from parmetrics.landing.schemas import UNITS as UNITS_SCHEMA
 from parmetrics.sources.reference_files import ReferenceFileError, land_reference_file
 
@@ -25,7 +25,7 @@ def test_simulated_file_is_in_the_contract_dialect(tmp_path: Path):
     assert path.name == "don_vi_202611.csv"
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw[3:].decode("utf-8").splitlines()
-    assert lines[0] == ";".join(DON_VI_COLUMNS)
+    assert lines[0] == "ma_don_vi;ten_don_vi;cap;ma_don_vi_cha;hieu_luc_tu;hieu_luc_den;ma_don_vi_ke_thua"
     assert "H30;UBND tỉnh Hòa Bình;tinh;;1991-10-01;;" in lines
     assert any(line.startswith("H30.20.01;UBND xã Ân Nghĩa;xa;H30.20;1991-10-01;2025-06-30;H30.50") for line in lines)
 

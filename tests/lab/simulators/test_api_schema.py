@@ -1,142 +1,163 @@
-"""Every field, type and code the simulated dossier API serves matches SOURCES.md §1.
+"""The simulated dossier API answers as the contract says: every page, error and field of it is
+validated against the OpenAPI document in the repository (docs/contracts/dossier_api.openapi.yaml).
 
-The contract table is parsed from the shared design folder beside the repository
-(../shared/design/SOURCES.md); in a standalone checkout the test is skipped rather than compared with
-a stale copy. Records are read through the HTTP API, all pages of the default dataset.
+Records are read through HTTP, all pages of the default dataset; each exchange (request and response)
+goes through ``openapi-core``. The simulator must also use every code the contract lists (a simulator
+that never served a withdrawn dossier or an unrated one would leave those paths of the pipeline untested).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
 import pytest
 
-from parmetrics.lab.simulators.dossier_api import serve_in_thread
-from parmetrics.timestamps import parse_ts
+from parmetrics.lab.simulators.dossier_api import FaultKnobs, serve_in_thread
+from tests.dossier_api_contract import document, record_fields, validate_answer, validate_exchange
 
 from .conftest import TOKEN
 
-SOURCES_MD = Path(__file__).resolve().parents[3].parent / "shared" / "design" / "SOURCES.md"
-pytestmark = pytest.mark.skipif(not SOURCES_MD.exists(), reason="SOURCES.md not beside the repository")
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+DATASETS = {"/api/v1/dossiers": "Dossier", "/api/v1/dossier-events": "DossierEvent"}
 
 
-def _contract() -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """({field: (type, meaning)} of the dossier table, [event fields])."""
-    text = SOURCES_MD.read_text(encoding="utf-8")
-    section = text.split("### `GET /api/v1/dossiers`")[1].split("### `GET /api/v1/dossier-events`")[0]
-    fields: dict[str, tuple[str, str]] = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not line.startswith("|") or len(cells) < 3 or cells[0] in ("field",) or set(cells[0]) <= {"-"}:
-            continue
-        # Cells may contain "|" inside backticks (string|null): re-join everything after the name.
-        name, rest = cells[0], "|".join(cells[1:])
-        typ, _, meaning = rest.partition("|")
-        for n in name.split(","):
-            fields[n.strip()] = (typ.strip(), meaning.strip())
-    events = text.split("### `GET /api/v1/dossier-events`")[1]
-    braces = re.search(r"`\{(MaHoSo, STT[^`]*)\}`", events).group(1)
-    event_fields = [re.sub(r"\s*\(.*", "", f).strip() for f in re.split(r",\s*(?![^()]*\))", braces)]
-    return fields, event_fields
-
-
-def _codes(meaning: str) -> set[int]:
-    return {int(m) for m in re.findall(r"(?:^|[,·:]\s*)(\d+) (?=[a-z])", meaning)}
-
-
-def _read_all(client: httpx.Client, path: str) -> list[dict]:
-    out, cursor = [], None
+def _read_all(client: httpx.Client, path: str) -> tuple[list[dict], int]:
+    out, cursor, pages = [], None, 0
     while True:
-        params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-        body = client.get(path, params=params, headers={"Authorization": f"Bearer {TOKEN}"}).json()
+        params = {"limit": 1000, "updated_to": "20991231000000", **({"cursor": cursor} if cursor else {})}
+        response = client.get(path, params=params, headers=AUTH)
+        validate_exchange(response)
+        pages += 1
+        body = response.json()
         out += body["data"]
         cursor = body["next_cursor"]
         if cursor is None:
-            return out
+            return out, pages
 
 
 @pytest.fixture(scope="module")
-def served(default_db: Path) -> tuple[list[dict], list[dict]]:
+def served(default_db: Path) -> dict[str, list[dict]]:
     with serve_in_thread(default_db, TOKEN) as server, httpx.Client(base_url=server.base_url) as client:
-        return _read_all(client, "/api/v1/dossiers"), _read_all(client, "/api/v1/dossier-events")
+        records = {}
+        for path in DATASETS:
+            records[path], pages = _read_all(client, path)
+            assert pages > 1
+        return records
 
 
-def _check_type(name: str, typ: str, value: object) -> None:
-    if value is None:
-        return
-    base = typ.split("|")[0].strip()
-    if base == "string":
-        assert isinstance(value, str), (name, value)
-    elif base == "int":
-        assert isinstance(value, int) and not isinstance(value, bool), (name, value)
-    elif base == "ts":
-        assert isinstance(value, str) and parse_ts(value), (name, value)
-    elif base == "list":
-        assert isinstance(value, list), (name, value)
-    else:
-        raise AssertionError(f"unknown contract type {typ!r} of {name}")
+def _enum(schema: str, field: str) -> set:
+    spec = document()["components"]["schemas"]
+    prop = spec[schema]["properties"][field]
+    if "$ref" in prop:
+        prop = spec[prop["$ref"].rsplit("/", 1)[1]]
+    return set(prop["enum"])
 
 
-def test_dossier_fields_types_and_codes_match_the_contract(served: tuple[list[dict], list[dict]]):
-    contract, _ = _contract()
-    assert len(contract) == 26 and "NgayCapNhat" in contract and "SoDienThoai" in contract
-    dossiers, _ = served
-    assert len(dossiers) > 1000
-    observed_codes: dict[str, set] = {}
-    for d in dossiers:
-        assert list(d) == list(contract), "every field present, in the contract's order"
-        assert d["MaHoSo"] and d["NgayCapNhat"] and d["TrangThaiHoSo"] is not None
-        for name, (typ, meaning) in contract.items():
-            value = d[name]
-            _check_type(name, typ, value)
-            if typ == "list":
-                meaning = meaning[meaning.index("{") :]
-                keys = re.findall(r"(\w+):", meaning)
-                for item in value:
-                    assert list(item) == keys, (name, item)
-                    for key, item_type in re.findall(r"(\w+): ([a-z]+)", meaning):
-                        if item_type == "ts":
-                            assert item[key] is None or parse_ts(item[key]), (name, key, item)
-                        elif item_type == "string":
-                            assert item[key] is None or isinstance(item[key], str), (name, key, item)
-                        elif item_type == "number":
-                            assert isinstance(item[key], int | float), (name, key, item)
-            if typ.startswith("int"):
-                observed_codes.setdefault(name, set()).add(value)
-    for name, values in observed_codes.items():
-        codes = _codes(contract[name][1])
-        if name == "TaiKhoanDuocXacThucVoiVNeID":
-            codes |= {0}
-        if name in ("KenhThucHien", "MucDoHaiLong"):
-            codes |= {None}  # null counts as 1 / no rating
-        assert codes, name
-        assert values == codes, (name, values, codes)  # every code occurs, and nothing else
-    # 0/1 flags of the submitted components.
-    flags = {(p["DuocSoHoa"], p["TaiSuDung"], p["DuocLayTuKhoDMQG"]) for d in dossiers for p in d["TaiLieuNop"]}
+def test_the_document_lists_the_contracts_fields_in_order():
+    # Typed out from the contract table (docs/sources.md §1), so that a field dropped from the document
+    # is noticed here and not only by the simulator's agreement with it.
+    assert record_fields("Dossier") == [
+        "MaHoSo", "MaDonVi", "MaTTHC", "KenhThucHien", "LoaiDoiTuong",
+        "ChuHoSo", "SoDinhDanh", "SoDienThoai", "Email", "DiaChi",
+        "NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "TrangThaiHoSo",
+        "DuocThanhToanTrucTuyen", "DanhSachLePhi", "TaiLieuNop", "DanhSachGiayToKetQua", "DanhSachHoSoBoSung",
+        "DanhSachPhieuXinLoi", "MucDoHaiLong", "TaiKhoanDuocXacThucVoiVNeID", "NgayDongBoDVCQG", "NgayCapNhat",
+    ]  # fmt: skip
+    assert record_fields("DossierEvent") == [
+        "MaHoSo", "STT", "TrangThai", "ThoiDiemXuLy", "ThoiDiemGhiNhan", "PhongBanXuLy", "NgayKetThucTheoQuyDinh",
+    ]  # fmt: skip
+    assert _enum("Dossier", "TrangThaiHoSo") == set(range(1, 11))
+    assert _enum("Dossier", "KenhThucHien") == {1, 2, 3, None}
+
+
+def test_every_page_of_both_endpoints_validates_against_the_document(served: dict[str, list[dict]]):
+    # validate_exchange already checked every record of every page; here: in the document's field order
+    # (a consumer reading by position would see the same), and the volume really was read.
+    for path, schema in DATASETS.items():
+        assert len(served[path]) > 1000
+        assert all(list(r) == record_fields(schema) for r in served[path])
+
+
+@pytest.mark.parametrize(
+    ("schema", "field"),
+    [
+        ("Dossier", "KenhThucHien"),
+        ("Dossier", "LoaiDoiTuong"),
+        ("Dossier", "TrangThaiHoSo"),
+        ("Dossier", "DuocThanhToanTrucTuyen"),
+        ("Dossier", "MucDoHaiLong"),
+        ("Dossier", "TaiKhoanDuocXacThucVoiVNeID"),
+        ("DossierEvent", "TrangThai"),
+    ],
+)
+def test_the_simulator_serves_every_code_the_contract_lists(served, schema, field):
+    path = next(p for p, s in DATASETS.items() if s == schema)
+    observed = {r[field] for r in served[path]}
+    expected = _enum(schema, field)
+    if field in ("LoaiDoiTuong", "DuocThanhToanTrucTuyen", "TaiKhoanDuocXacThucVoiVNeID"):
+        expected -= {None}  # allowed by "null where unknown", not a code the simulator must produce
+    assert observed == expected
+
+
+def test_component_flags_take_both_values(served):
+    flags = {
+        (p["DuocSoHoa"], p["TaiSuDung"], p["DuocLayTuKhoDMQG"])
+        for d in served["/api/v1/dossiers"]
+        for p in d["TaiLieuNop"] or []
+    }
     assert {v for f in flags for v in f} == {0, 1}
 
 
-def test_event_fields_types_and_codes_match_the_contract(served: tuple[list[dict], list[dict]]):
-    contract, event_fields = _contract()
-    assert event_fields == [
-        "MaHoSo",
-        "STT",
-        "TrangThai",
-        "ThoiDiemXuLy",
-        "ThoiDiemGhiNhan",
-        "PhongBanXuLy",
-        "NgayKetThucTheoQuyDinh",
-    ]
-    _, events = served
-    statuses = _codes(contract["TrangThaiHoSo"][1])
-    assert statuses == set(range(1, 11))
-    for e in events:
-        assert list(e) == event_fields
-        assert isinstance(e["MaHoSo"], str) and isinstance(e["STT"], int) and e["STT"] >= 1
-        assert e["TrangThai"] in statuses
-        assert parse_ts(e["ThoiDiemXuLy"]) and parse_ts(e["ThoiDiemGhiNhan"])
-        assert isinstance(e["PhongBanXuLy"], str)
-        assert e["NgayKetThucTheoQuyDinh"] is None or parse_ts(e["NgayKetThucTheoQuyDinh"])
-    assert {e["TrangThai"] for e in events} == statuses
+@pytest.mark.parametrize(
+    ("params", "headers", "status"),
+    [
+        ({"limit": 1}, {"Authorization": "Bearer wrong"}, 401),
+        ({"limit": 1}, {}, 401),
+        ({"limit": 0}, AUTH, 400),
+        ({"limit": 1001}, AUTH, 400),
+        ({"updated_from": "2025-01-01"}, AUTH, 400),
+        ({"updated_to": "20250230000000"}, AUTH, 400),
+    ],
+)
+def test_errors_answer_as_documented(default_db: Path, params, headers, status):
+    with serve_in_thread(default_db, TOKEN) as server, httpx.Client(base_url=server.base_url) as client:
+        for path in DATASETS:
+            response = client.get(path, params=params, headers=headers)
+            assert response.status_code == status, response.text
+            # The request itself breaks the contract in most cases: only the answer is checked then.
+            validate_answer(response)
+
+
+def test_a_cursor_reused_with_another_window_is_a_documented_400(default_db: Path):
+    with serve_in_thread(default_db, TOKEN) as server, httpx.Client(base_url=server.base_url) as client:
+        first = client.get("/api/v1/dossiers", params={"limit": 5}, headers=AUTH)
+        validate_exchange(first)
+        cursor = first.json()["next_cursor"]
+        reused = client.get(
+            "/api/v1/dossiers", params={"limit": 5, "cursor": cursor, "updated_from": "20250101000000"}, headers=AUTH
+        )
+        assert reused.status_code == 400
+        validate_exchange(reused)
+
+
+@pytest.mark.parametrize(
+    ("knobs", "statuses"),
+    [
+        (FaultKnobs(rate_limit_rate=1.0, retry_after_s=3), {429}),
+        (FaultKnobs(error_rate=1.0, seed=4), {500, 502, 503}),
+    ],
+)
+def test_injected_faults_answer_as_documented(default_db: Path, knobs, statuses):
+    seen = set()
+    with (
+        serve_in_thread(default_db, TOKEN, faults=knobs) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        for _ in range(30):
+            response = client.get("/api/v1/dossier-events", params={"limit": 10}, headers=AUTH)
+            validate_exchange(response)
+            seen.add(response.status_code)
+    assert seen == statuses
+    if statuses == {429}:
+        assert response.headers["Retry-After"] == "3"

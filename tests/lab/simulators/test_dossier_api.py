@@ -4,11 +4,11 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
 from parmetrics.lab.demo import simulator
 from parmetrics.lab.simulators.dossier_api import serve_in_thread
+from tests.processes import processes_with_module
 
 from .conftest import TOKEN
 
@@ -138,7 +138,5 @@ def test_the_simulator_process_takes_any_generated_token_and_keeps_it_off_the_co
         ok = client.get("/api/v1/dossiers", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200, ok.text
         assert client.get("/api/v1/dossiers", headers={"Authorization": "Bearer other"}).status_code == 401
-        server = [
-            p for p in psutil.process_iter(["cmdline"]) if "parmetrics.lab.simulators.dossier_api" in p.info["cmdline"]
-        ]
+        server = processes_with_module("parmetrics.lab.simulators.dossier_api")
         assert server and all(token not in " ".join(p.info["cmdline"]) for p in server)

@@ -17,6 +17,7 @@ import pytest
 from parmetrics.config import Paths
 from parmetrics.lab.soak import truth as t
 from parmetrics.lab.soak.faults import ALL_KINDS, POISON_MARK
+from parmetrics.lab.soak.kills import record_kill, run_and_kill
 from parmetrics.lab.soak.runner import KILL_KINDS, RoundResult, Soak, SoakSettings, passed, write_report
 from parmetrics.landing.writer import committed_batches
 
@@ -38,7 +39,7 @@ def damaged(soak: tuple[Soak, dict], tmp_path: Path) -> Paths:
     """A private copy of the soak's data directory, to damage."""
     run, _ = soak
     target = tmp_path / "copy"
-    shutil.copytree(run.work, target, ignore=shutil.ignore_patterns("sim", "gx", "archive"))
+    shutil.copytree(run.state.work, target, ignore=shutil.ignore_patterns("sim", "gx", "archive"))
     return Paths(target)
 
 
@@ -54,7 +55,7 @@ def test_a_short_soak_injects_every_fault_kind_and_loses_nothing(soak, tmp_path)
         "stage errors": 0,
     }, json.dumps(report["problems"], indent=1)
     assert passed(report)
-    assert report["publications"] >= 1 and run.paths.published_db.exists()
+    assert report["publications"] >= 1 and run.state.paths.published_db.exists()
     # The soak compared something: the whole source landed, broken records were made and kept out.
     drain = report["round_results"][-1]
     assert drain["landed"]["dossiers"] >= SETTINGS.dossiers
@@ -75,7 +76,7 @@ def test_every_kill_kind_lands_mid_stage_and_the_rerun_leaves_it_whole(soak):
             continue
         # The evidence the stage was running when it was killed, and its log kept.
         assert kill["returncode"] == -9 and kill["evidence"] and kill["hidden_after_kill"], kill
-        assert (run.work / kill["log"]).exists(), kill
+        assert (run.state.work / kill["log"]).exists(), kill
         after = kill["after_rerun"]
         if kill["kind"] == "extract_kill":
             assert kill["pages_served"] >= kill["kill_after_pages"] >= 1 and ".tmp-" in kill["evidence"], kill
@@ -102,10 +103,11 @@ def test_a_child_that_fails_on_its_own_is_a_stage_error_with_its_log_tail(tmp_pa
     run = Soak(tmp_path / "work", SETTINGS)
     result = RoundResult(0, ("", ""), {})
     script = "import sys; print('extracting', flush=True); sys.exit('ReconciliationError: window does not add up')"
-    outcome = run._run_and_kill([script], {}, tmp_path / "work" / "logs" / "child.log", lambda: None)
+    outcome = run_and_kill(run.state.work, [script], {}, tmp_path / "work" / "logs" / "child.log", lambda: None)
     kill = {"kind": "extract_kill"}
-    run._record_kill(kill, outcome, False, "the extractor failed", result)
-    assert kill["missed"] == "the extractor failed" and run.kill_counts["extract_kill"] == {"landed": 0, "missed": 1}
+    record_kill(run.state, kill, outcome, False, "the extractor failed", result)
+    assert kill["missed"] == "the extractor failed"
+    assert run.state.kill_counts["extract_kill"] == {"landed": 0, "missed": 1}
     assert len(result.errors) == 1 and "exited 1" in result.errors[0], result.errors
     assert "extracting ReconciliationError: window does not add up" in result.errors[0], result.errors
 
@@ -131,18 +133,18 @@ def test_the_checker_reports_debris_a_reader_would_see(soak, damaged):
 
 
 def _truth(run: Soak) -> t.SourceTruth:
-    return t.source_truth(run.db, run.key)
+    return t.source_truth(run.state.db, run.state.key)
 
 
 def test_the_checker_reports_a_deleted_part_file_as_lost_records(soak, damaged):
     run, _ = soak
-    clean, _ = t.check_landing(damaged, _truth(run), None, run.poison)
+    clean, _ = t.check_landing(damaged, _truth(run), None, run.state.poison)
     assert not clean.failed, clean.to_json()
     # The history batch holds most records: deleting one of its parts loses records no other batch has.
     history = committed_batches(damaged.dataset_landing("dossier_api", "dossiers"))[0]
     part = sorted(history.glob("part-*.parquet"))[0]
     part.unlink()
-    findings, _ = t.check_landing(damaged, _truth(run), None, run.poison)
+    findings, _ = t.check_landing(damaged, _truth(run), None, run.state.poison)
     assert findings.figure("records lost") > 0, findings.to_json()
 
 
@@ -151,13 +153,13 @@ def test_the_checker_reports_a_batch_landed_twice_as_duplicates(soak, damaged):
     batch = committed_batches(damaged.dataset_landing("dossier_api", "dossier_events"))[-1]
     part = sorted(batch.glob("part-*.parquet"))[0]
     shutil.copyfile(part, batch / "part-99999.parquet")
-    findings, _ = t.check_landing(damaged, _truth(run), None, run.poison)
+    findings, _ = t.check_landing(damaged, _truth(run), None, run.state.poison)
     assert findings.figure("duplicates") > 0, findings.to_json()
 
 
 def test_the_checker_reports_a_broken_record_that_landed(soak, damaged):
     run, _ = soak
-    poison = next(p for p in run.poison.entries)
+    poison = next(p for p in run.state.poison.entries)
     batch = committed_batches(damaged.dataset_landing("dossier_api", poison.dataset))[-1]
     part = sorted(batch.glob("part-*.parquet"))[0]
     column = t.MARK_COLUMN[poison.dataset]
@@ -166,14 +168,14 @@ def test_the_checker_reports_a_broken_record_that_landed(soak, damaged):
             f"copy (select * replace ('{poison.mark}' as {column}) from read_parquet('{part}') limit 1) "
             f"to '{batch / 'part-99998.parquet'}' (format parquet)"
         )
-    findings, _ = t.check_landing(damaged, _truth(run), None, run.poison)
+    findings, _ = t.check_landing(damaged, _truth(run), None, run.state.poison)
     assert findings.counts["poison_landed"] >= 1 and poison.mark.startswith(POISON_MARK), findings.to_json()
 
 
 def test_the_checker_compares_staging_and_marts_with_the_source(soak, damaged):
     run, _ = soak
     build = damaged.build_db
-    assert not t.check_build(build, _truth(run), None, run.poison).failed
+    assert not t.check_build(build, _truth(run), None, run.state.poison).failed
     with duckdb.connect(str(build)) as con:
         # Staging models are views: swap in a table that lacks one dossier.
         con.execute(
@@ -188,15 +190,15 @@ def test_the_checker_compares_staging_and_marts_with_the_source(soak, damaged):
         con.execute(f"drop {kind} staging.stg_dossier_api__dossiers")
         con.execute("alter table staging.damaged rename to stg_dossier_api__dossiers")
         con.execute("insert into marts.dossier_facts select * from marts.dossier_facts limit 2")
-    findings = t.check_build(build, _truth(run), None, run.poison)
+    findings = t.check_build(build, _truth(run), None, run.state.poison)
     assert findings.counts["lost"] >= 1 and findings.counts["duplicate_in_marts"] == 2, findings.to_json()
 
 
 def test_the_checker_reports_a_publication_that_is_not_the_verified_build(soak, damaged):
     run, _ = soak
     published = damaged.published_db
-    allowed = {"last good": run.last_good}
-    assert not t.check_publication(published, allowed, expect=run.last_good).failed
+    allowed = {"last good": run.state.last_good}
+    assert not t.check_publication(published, allowed, expect=run.state.last_good).failed
     with duckdb.connect(str(published)) as con:
         con.execute("delete from marts.criteria_scores where rowid % 2 = 0")
     findings = t.check_publication(published, allowed)
@@ -208,8 +210,8 @@ def test_the_checker_reports_a_publication_that_is_not_the_verified_build(soak, 
 
 def test_the_checker_reports_a_good_finance_file_that_did_not_land(soak, damaged):
     run, _ = soak
-    assert not t.check_finance(damaged, run.finance).failed
-    (dataset, period) = next(iter(run.finance.winners))
+    assert not t.check_finance(damaged, run.state.finance).failed
+    (dataset, period) = next(iter(run.state.finance.winners))
     shutil.rmtree(damaged.dataset_landing("finance", dataset) / f"batch={period}")
-    findings = t.check_finance(damaged, run.finance)
+    findings = t.check_finance(damaged, run.state.finance)
     assert findings.counts["good_file_not_landed"] == 1, findings.to_json()

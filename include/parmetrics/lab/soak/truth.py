@@ -28,12 +28,10 @@ import pyarrow.parquet as pq
 
 from parmetrics import ops
 from parmetrics.config import Paths
+from parmetrics.lab.soak.expected_rows import expected_dossier_row, expected_event_row, local_instant
 from parmetrics.lab.soak.faults import POISON_MARK, PoisonLog
 from parmetrics.landing.schemas import DOSSIER_EVENTS, DOSSIERS, LANDING_SCHEMAS
 from parmetrics.landing.writer import MANIFEST, committed_batches, read_manifest
-from parmetrics.privacy import pseudonymise_dossier
-from parmetrics.sources.dossier_records import MalformedRecord, dossier_row, event_row
-from parmetrics.timestamps import parse_ts
 
 SOURCE = "dossier_api"
 DATASETS = ("dossiers", "dossier_events")
@@ -113,26 +111,21 @@ class SourceTruth:
 def source_truth(db: Path, key: bytes) -> SourceTruth:
     """Every record of the simulated source, turned into the landing row the contract implies.
 
-    Personal data is removed with the same key as extraction, so a landed row must equal its truth
-    row field for field. A record that breaks the contract has no row: it must be quarantined.
+    Rows are built from the contract alone (:mod:`expected_rows`, not the extractor's conversions), with
+    the same pseudonymisation key as extraction, so a landed row must equal its truth row field for
+    field. A record that breaks the contract has no row: it must be quarantined.
     """
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         records: dict[str, dict[Any, tuple[datetime, dict[str, Any] | None]]] = {"dossiers": {}, "dossier_events": {}}
         for version, code, payload in conn.execute("SELECT ngay_cap_nhat, ma_ho_so, payload FROM dossiers"):
-            try:
-                row = dossier_row(pseudonymise_dossier(json.loads(payload), key), "truth")
-            except MalformedRecord:
-                row = None
-            records["dossiers"][code] = (parse_ts(version), row)
+            row = expected_dossier_row(json.loads(payload), key)
+            records["dossiers"][code] = (local_instant(version), row)
         for version, code, stt, payload in conn.execute(
             "SELECT thoi_diem_ghi_nhan, ma_ho_so, stt, payload FROM dossier_events"
         ):
-            try:
-                row = event_row(json.loads(payload), "truth")
-            except MalformedRecord:
-                row = None
-            records["dossier_events"][(code, stt)] = (parse_ts(version), row)
+            row = expected_event_row(json.loads(payload))
+            records["dossier_events"][(code, stt)] = (local_instant(version), row)
     finally:
         conn.close()
     return SourceTruth(records)
