@@ -50,6 +50,7 @@ CHART_STATES = """
   const error = alert ? (alert.innerText || 'error') : errorText;
   const drawn = holder.querySelector('canvas, table, .header-line, .superset-legacy-chart-big-number');
   const idClass = Array.from(holder.classList).find((c) => c.startsWith('dashboard-chart-id-'));
+  const bigNumber = holder.querySelector('.header-line');
   const tables = Array.from(holder.querySelectorAll('table')).map((table) =>
     Array.from(table.querySelectorAll('tr')).map((tr) =>
       Array.from(tr.querySelectorAll('th, td')).map((cell) => (cell.innerText || '').trim())));
@@ -60,6 +61,7 @@ CHART_STATES = """
     empty,
     error,
     text,
+    big_number: bigNumber ? bigNumber.innerText.trim() : null,
     tables,
   };
 })
