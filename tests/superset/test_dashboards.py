@@ -26,7 +26,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -535,6 +535,23 @@ def test_group_averages_add_up_to_each_levels_average_total(rendered, split) -> 
         average_total = sum(u["total_points"] for u in units) / len(units)
         assert sum(row[f"avg_{group}"] for group in GROUPS) == pytest.approx(average_total, abs=1e-5)
         assert summary[row["level_vi"]]["Tổng điểm bình quân (đơn vị được xếp hạng)"] == vi_number(average_total, 2)
+
+
+def test_the_violation_lists_follow_the_year_filter_from_its_newest_year(rendered, published: Path) -> None:
+    rows = query(
+        published,
+        """select dossier_key, unit_code from marts.dossier_violations
+           where year(received_at) = (select max(year(received_at)) from marts.dossier_violations)""",
+    )
+    per_unit = Counter(row["unit_code"] for row in rows)
+    listed = chart_data(rendered, uuid_of("violations_list.yaml"))
+    assert Counter(r["dossier_key"] for r in listed) == Counter(row["dossier_key"] for row in rows)
+    by_unit = chart_data(rendered, uuid_of("violations_by_unit.yaml"))
+    assert {r["unit_code"]: r["count"] for r in by_unit} == per_unit
+    rules = [key for key in by_unit[0] if key.startswith("count_")]
+    assert len(rules) == 7, "one column per rule of METRICS.md §7"
+    assert all(sum(r[key] for key in rules) == r["count"] for r in by_unit), "each violation under one rule"
+    assert [r["count"] for r in by_unit] == sorted(per_unit.values(), reverse=True), "most violations first"
 
 
 def test_the_running_period_is_labelled(rendered, published: Path, current_year) -> None:
