@@ -47,7 +47,8 @@ test: venv lint
 test-slow: venv
 	$(PYTEST) -m slow
 
-## test-superset: the dashboards (superset/) imported into a real Superset in its own environment, one chart read back
+## test-superset: the dashboards (superset/) imported into a real Superset in its own environment, every one rendered in
+## headless Chromium and checked against the published file; screenshots in .data/superset-screenshots/
 SUPERSET_VENV := .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed-$(shell cat superset/requirements.lock | cksum | cut -d' ' -f1)
 .PHONY: test-superset

@@ -65,3 +65,47 @@ DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
 SQLLAB_ASYNC_TIME_LIMIT_SEC = 300
 SQLLAB_TIMEOUT = 120
 SUPERSET_WEBSERVER_TIMEOUT = 120
+
+# Numbers as a Vietnamese reader writes them: "3.077" is three thousand and seventy-seven, "63,44" a
+# score. Every chart's d3 format (",d", ",.2f", ".1%") goes through this locale in the browser.
+D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}
+# Dates on time axes and in tables: day/month/year, Vietnamese month and day names.
+D3_TIME_FORMAT = {
+    "dateTime": "%H:%M:%S %d/%m/%Y",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
+    "periods": ["SA", "CH"],
+    "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+    "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+    "months": [f"tháng {m}" for m in range(1, 13)],
+    "shortMonths": [f"Th{m}" for m in range(1, 13)],
+}
+
+# Fixed colours for the 766 dashboards, by position: a chart gives its series the scheme's colours in the
+# order it lists them. The group charts list their series by name, and the groups' names start with their
+# code (766.1 … 766.6), so each group has one colour in every chart and every view. The score bars and the
+# trend line have schemes of their own (navy score; grey covered maximum, navy closed months, red running
+# month). The dashboards set no scheme of their own, so these are the ones drawn.
+EXTRA_CATEGORICAL_COLOR_SCHEMES = [
+    {
+        "id": "par_766_groups",
+        "label": "Chỉ số 766: nhóm tiêu chí",
+        "description": "766.1 công khai, 766.2 tiến độ, 766.3 DVC, 766.4 thanh toán, 766.5 số hóa, 766.6 hài lòng",
+        "isDefault": False,
+        "colors": ["#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948"],
+    },
+    {
+        "id": "par_766_score",
+        "label": "Chỉ số 766: điểm",
+        "description": "Điểm quy đổi",
+        "isDefault": False,
+        "colors": ["#1F3A5F"],
+    },
+    {
+        "id": "par_766_trend",
+        "label": "Chỉ số 766: xu hướng",
+        "description": "Điểm tối đa được tính, tổng điểm tháng đã kết thúc, tháng đang diễn ra",
+        "isDefault": False,
+        "colors": ["#9C9C9C", "#1F3A5F", "#E15759"],
+    },
+]
