@@ -16,8 +16,11 @@ import pytest
 from parmetrics import ops
 from parmetrics.config import EXPECTATIONS_DIR, Paths
 from parmetrics.publish import publish
-from parmetrics.quality import gate
-from parmetrics.quality.gate import QualityGateError, incremental_key, load_suite, run_mart_gate
+from parmetrics.quality import mart_gate
+from parmetrics.quality.errors import QualityGateError
+from parmetrics.quality.mart_gate import run_mart_gate
+from parmetrics.quality.runner import SuiteResult, load_suite
+from parmetrics.quality.suites import incremental_key, suite_fingerprint
 
 SUITE = {
     "name": "marts.facts",
@@ -42,7 +45,7 @@ def suites(tmp_path, monkeypatch):
         (folder / "facts.json").write_text(json.dumps(suite))
 
     write(SUITE)
-    monkeypatch.setattr(gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
+    monkeypatch.setattr(mart_gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
     return write
 
 
@@ -60,7 +63,7 @@ def gate_and_publish(p: Paths, rows: list[tuple], run_id: str = "r1") -> None:
     publish(p, run_id=run_id)
 
 
-def run(p: Paths, rows: list[tuple]) -> gate.SuiteResult:
+def run(p: Paths, rows: list[tuple]) -> SuiteResult:
     build(p, rows)
     (result,) = run_mart_gate(p, run_id="r2", docs=False)
     return result
@@ -85,7 +88,7 @@ def test_a_nightly_build_validates_only_the_rows_it_changed(tmp_path, suites):
     assert (result.rows, result.table_rows) == (2, 201)
     (record,) = [r for r in ops.read_records(p, "quality_results") if r["run_id"] == "r2"]
     assert record["observed_value"] == "4 expectations passed on 2 changed rows of 201"
-    assert record["suite_fingerprint"] == gate.suite_fingerprint(SUITE)
+    assert record["suite_fingerprint"] == suite_fingerprint(SUITE)
     # The same build without the shortcut: every row.
     (full,) = run_mart_gate(p, run_id="r3", docs=False, incremental=False)
     assert (full.rows, full.table_rows) == (201, None)
@@ -177,7 +180,7 @@ def test_the_opted_in_mart_suites_qualify():
 
 def test_fingerprints_follow_what_a_suite_checks(tmp_path: Path):
     same = json.loads(json.dumps(SUITE))
-    assert gate.suite_fingerprint(same) == gate.suite_fingerprint(SUITE)
+    assert suite_fingerprint(same) == suite_fingerprint(SUITE)
     other = copy.deepcopy(SUITE)
     other["expectations"][1]["kwargs"]["column"] = "late_days"
-    assert gate.suite_fingerprint(other) != gate.suite_fingerprint(SUITE)
+    assert suite_fingerprint(other) != suite_fingerprint(SUITE)
