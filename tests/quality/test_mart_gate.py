@@ -69,7 +69,7 @@ def test_a_first_publication_with_an_empty_criteria_mart_is_refused_naming_the_t
 def test_a_mart_missing_from_the_build_counts_as_empty(tmp_path):
     build = sizes()
     del build["scorecard_766"]
-    with pytest.raises(QualityGateError, match="table_name=marts.scorecard_766 previous_rows=None units=0"):
+    with pytest.raises(QualityGateError, match=r"table_name=marts\.scorecard_766 previous_rows=None units=0"):
         gate(Paths(tmp_path), build)
 
 
