@@ -27,7 +27,7 @@ from typing import Any
 
 from rich.console import Console
 
-from parmetrics.config import Paths
+from parmetrics.config import Paths, write_private_file
 from parmetrics.lab.runners.standalone import Standalone
 from parmetrics.orchestration.external import external_systems
 from parmetrics.reports.scorecard import print_scorecard
@@ -66,15 +66,14 @@ class DemoSettings:
 
 
 def demo_secrets(paths: Paths) -> dict[str, str]:
-    """The demo's own API token and pseudonymisation key, generated once into an ignored file."""
+    """The demo's own API token and pseudonymisation key, generated once into an ignored file that is
+    private (0600) from its first byte; when two runs race, the first file written wins for both."""
     path = paths.root / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    paths.root.mkdir(parents=True, exist_ok=True)
-    values = {"dossier_api_token": secrets.token_urlsafe(24), "pseudonym_key": secrets.token_hex(32)}
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
-    return values
+    if not path.exists():
+        values = {"dossier_api_token": secrets.token_urlsafe(24), "pseudonym_key": secrets.token_hex(32)}
+        with contextlib.suppress(FileExistsError):
+            write_private_file(path, json.dumps(values), replace=False)
+    return json.loads(path.read_text())
 
 
 def prepare_sources(
