@@ -90,12 +90,20 @@ def create_pools(env: dict[str, str]) -> None:
     )
 
 
+# The components whose death stops a backfill: the scheduler runs the months, the API server serves
+# the wrapper and every task (Airflow 3 tasks talk to its execution API).
+WATCHED_COMPONENTS = ("scheduler", "api-server")
+
+
 @dataclass
 class Standalone:
     airflow_home: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     api_port: int = 0
     proc: subprocess.Popen | None = None
+    # Components started again by :meth:`restart` after ``airflow standalone``'s own copy died
+    # (standalone does not restart them itself).
+    restarted: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.api_port = self.api_port or free_port()
@@ -148,6 +156,51 @@ class Standalone:
             time.sleep(2)
         raise TimeoutError(f"Airflow not ready with DAGs {sorted(dag_ids)} after {timeout:.0f} s; see {self.log_path}")
 
+    def _component(self, name: str) -> psutil.Process | None:
+        """The living process of component ``name`` (``scheduler``, ``api-server`` …): standalone's own
+        child, or the one :meth:`restart` started."""
+        mine = self.restarted.get(name)
+        if mine is not None:
+            return psutil.Process(mine.pid) if mine.poll() is None else None
+        try:
+            children = psutil.Process(self.proc.pid).children() if self.proc else []
+        except psutil.NoSuchProcess:
+            return None
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if name in child.cmdline()[1:4] or f"airflow {name}" in " ".join(child.cmdline()):
+                    return None if child.status() == psutil.STATUS_ZOMBIE else child
+        return None
+
+    def dead_components(self) -> dict[str, str]:
+        """Watched components that are not running, each with how it ended ("standalone": all of it)."""
+        if self.proc is None:
+            return {}
+        if self.proc.poll() is not None:
+            return {"standalone": f"airflow standalone exited with {self.proc.returncode}"}
+        dead = {}
+        for name in WATCHED_COMPONENTS:
+            if self._component(name) is None:
+                mine = self.restarted.get(name)
+                how = f"exit status {mine.returncode}" if mine is not None else "its process is gone"
+                dead[name] = how
+        return dead
+
+    def restart(self, name: str) -> None:
+        """Start component ``name`` again beside the running ones (same environment, same log file)."""
+        if name == "standalone":
+            self.stop()
+            self.start()
+            return
+        log_file = self.log_path.open("ab")
+        self.restarted[name] = subprocess.Popen(
+            [str(venv_bin() / "airflow"), name],
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() reaches whatever it spawns
+        )
+
     def stop(self, timeout: float = 30) -> None:
         """Terminate the components first, then standalone itself; kill whatever is left."""
         if self.proc is None:
@@ -157,6 +210,10 @@ class Standalone:
             procs = [*parent.children(recursive=True), parent]
         except psutil.NoSuchProcess:
             procs = []
+        for mine in self.restarted.values():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                extra = psutil.Process(mine.pid)
+                procs += [*extra.children(recursive=True), extra]
         for p in procs:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.terminate()
@@ -164,11 +221,14 @@ class Standalone:
         for p in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # anything that escaped the snapshot
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
+        for group in [self.proc.pid, *(mine.pid for mine in self.restarted.values())]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)  # anything that escaped the snapshot (orphaned workers)
+        for proc in [self.proc, *self.restarted.values()]:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
         self.proc = None
+        self.restarted = {}
 
     def __enter__(self) -> Standalone:
         self.start()
