@@ -205,7 +205,8 @@ def test_no_backfill_is_created_when_every_month_already_landed_unless_asked():
     backfill, created = ensure_backfill(
         api, "ingest_dossiers_history", MONTHS, reprocess_behavior="failed", max_active_runs=2
     )
-    assert backfill["from_date"] == "2024-01-01T00:00:00+07:00" and created and api.posted[0]["reprocess_behavior"] == "failed"
+    assert backfill["from_date"] == "2024-01-01T00:00:00+07:00" and created
+    assert api.posted[0]["reprocess_behavior"] == "failed"
     # "completed" re-runs every month, so a backfill is always created.
     api = FakeAirflow(all_months())
     assert ensure_backfill(api, "ingest_dossiers_history", MONTHS, reprocess_behavior="completed", max_active_runs=2)[1]
