@@ -93,6 +93,8 @@ def create_pools(env: dict[str, str]) -> None:
 # The components whose death stops a backfill: the scheduler runs the months, the API server serves
 # the wrapper and every task (Airflow 3 tasks talk to its execution API).
 WATCHED_COMPONENTS = ("scheduler", "api-server")
+# ``airflow standalone`` migrates the database before it spawns its components.
+STARTUP_GRACE_SECONDS = 120.0
 
 
 @dataclass
@@ -104,6 +106,8 @@ class Standalone:
     # Components started again by :meth:`restart` after ``airflow standalone``'s own copy died
     # (standalone does not restart them itself).
     restarted: dict[str, subprocess.Popen] = field(default_factory=dict)
+    started_at: float = 0.0
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)  # component → pid seen running
 
     def __post_init__(self) -> None:
         self.api_port = self.api_port or free_port()
@@ -125,6 +129,8 @@ class Standalone:
         create_pools(self.env)
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
+        self._seen = {}
         self.prepare()
         log_file = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -156,34 +162,49 @@ class Standalone:
             time.sleep(2)
         raise TimeoutError(f"Airflow not ready with DAGs {sorted(dag_ids)} after {timeout:.0f} s; see {self.log_path}")
 
-    def _component(self, name: str) -> psutil.Process | None:
-        """The living process of component ``name`` (``scheduler``, ``api-server`` …): standalone's own
-        child, or the one :meth:`restart` started."""
+    def _component(self, name: str) -> psutil.Process | bool | None:
+        """The process of component ``name`` (``scheduler``, ``api-server`` …): standalone's own child or
+        the one :meth:`restart` started; False when it is known dead (the process seen running before
+        exited, or is a zombie: standalone never reaps its children), None when none was seen yet."""
         mine = self.restarted.get(name)
         if mine is not None:
-            return psutil.Process(mine.pid) if mine.poll() is None else None
+            return psutil.Process(mine.pid) if mine.poll() is None else False
+        seen = self._seen.get(name)
+        if seen is not None:
+            try:
+                proc = psutil.Process(seen)
+                return False if proc.status() == psutil.STATUS_ZOMBIE else proc
+            except psutil.NoSuchProcess:
+                return False
         try:
             children = psutil.Process(self.proc.pid).children() if self.proc else []
         except psutil.NoSuchProcess:
             return None
+        # ``airflow api-server`` renames itself "airflow api_server -- host:… port:…".
+        spellings = {name, name.replace("-", "_")}
         for child in children:
             with contextlib.suppress(psutil.Error):
-                if name in child.cmdline()[1:4] or f"airflow {name}" in " ".join(child.cmdline()):
-                    return None if child.status() == psutil.STATUS_ZOMBIE else child
+                if spellings & set(" ".join(child.cmdline()).split()[:4]) and child.status() != psutil.STATUS_ZOMBIE:
+                    self._seen[name] = child.pid
+                    return child
         return None
 
     def dead_components(self) -> dict[str, str]:
-        """Watched components that are not running, each with how it ended ("standalone": all of it)."""
+        """Watched components that are not running, each with how it ended ("standalone": all of it).
+
+        A component is dead when its process exited (a zombie: standalone never reaps its children) or,
+        past a start-up grace, when there is none at all."""
         if self.proc is None:
             return {}
         if self.proc.poll() is not None:
             return {"standalone": f"airflow standalone exited with {self.proc.returncode}"}
         dead = {}
         for name in WATCHED_COMPONENTS:
-            if self._component(name) is None:
+            found = self._component(name)
+            starting = time.monotonic() - self.started_at < STARTUP_GRACE_SECONDS
+            if found is False or (found is None and not starting):
                 mine = self.restarted.get(name)
-                how = f"exit status {mine.returncode}" if mine is not None else "its process is gone"
-                dead[name] = how
+                dead[name] = f"exit status {mine.returncode}" if mine is not None else "its process is gone"
         return dead
 
     def restart(self, name: str) -> None:
