@@ -1,4 +1,5 @@
-"""Ingest reference data (administrative units, procedure catalogue, website listings) from the inbox.
+"""Airflow DAG ``ingest_reference``: reference data (administrative units, procedure catalogue, website
+listings) from the reference inbox.
 
 Event-driven: a file dropped in the reference inbox is claimed by the inbox watcher (an
 ``AssetWatcher`` whose trigger lives in ``parmetrics.triggers.inbox``) and starts this DAG within a
@@ -7,30 +8,6 @@ so history is kept and a ``_v<N>`` re-send replaces only its month; a file that 
 is quarantined with a one-line reason. A manual run processes whatever is in the inbox.
 """
 
-from __future__ import annotations
+from parmetrics.orchestration.dag_factories import REFERENCE, file_drop_dag
 
-import pendulum
-from airflow.sdk import dag, task
-
-from parmetrics.orchestration import assets, ingestion
-
-
-@dag(
-    dag_id="ingest_reference",
-    schedule=[assets.REFERENCE_INBOX],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": pendulum.duration(seconds=30)},
-    doc_md=__doc__,
-    tags=["ingestion", "reference"],
-)
-def ingest_reference():
-    @task(outlets=[assets.LANDING_REFERENCE])
-    def land_reference_files() -> list[dict]:
-        return ingestion.land_reference_inbox()
-
-    land_reference_files()
-
-
-ingest_reference()
+dag = file_drop_dag(REFERENCE, doc=__doc__)

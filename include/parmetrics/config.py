@@ -93,6 +93,32 @@ def reference_now() -> datetime:
     return datetime.now(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
 
 
+def write_private_file(path: Path, text: str, *, replace: bool = True) -> Path:
+    """Write a file that holds a secret, readable and writable by its owner only from its first byte.
+
+    The content goes to a hidden temporary file created with mode 0600 (``O_EXCL``, so an existing file
+    or a planted symlink is never reused), then is moved into place in one step: renamed over ``path``,
+    or, with ``replace=False``, hard-linked there so that an existing ``path`` wins (``FileExistsError``).
+    Nobody ever sees the file half-written or with a wider mode, whatever the umask.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the umask may take bits away from 0600, never add them
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def pseudonymisation_key() -> bytes:
     """The HMAC key for ``applicant_key``. Required: there is no default, so no key is ever shared."""
     value = os.environ.get("PARMETRICS_PSEUDONYM_KEY") or os.environ.get("AIRFLOW_VAR_PSEUDONYM_KEY")

@@ -3,12 +3,18 @@
 No task contends for a DuckDB lock to log (ARCHITECTURE.md): each record is one file, written to a
 temporary name and renamed into place, so a reader never sees half a record. The build reads them
 as sources and each publication carries them as ``ops.*`` tables.
+
+Every path in a record is relative to the data directory: a publication is read by BI users, who
+have no business knowing the server's layout. :func:`data_relative` is applied to every record here,
+centrally, whatever its writer put in it: absolute paths under the data directory become relative,
+and absolute paths elsewhere (an inbox on another mount, say) are reduced to their file name.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +24,38 @@ from typing import Any
 from parmetrics.config import Paths
 
 TABLES = ("pipeline_runs", "quality_results", "publish_log", "source_watermarks", "quarantine")
+
+
+# An absolute POSIX path of at least two components, not part of a URL, a ratio or a relative path.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"`,;()\[\]{}<>]+/)+[^\s/'\"`,;()\[\]{}<>]*")
+
+
+def data_relative(value: Any, root: Path) -> Any:
+    """``value`` (a record, or anything in one) with every absolute path made relative to ``root``, the
+    data directory, or, when it lies outside, reduced to its last component."""
+    if isinstance(value, dict):
+        return {k: data_relative(v, root) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [data_relative(v, root) for v in value]
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str) or "/" not in value:
+        return value
+    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
+
+    def relative(match: re.Match[str]) -> str:
+        path = match.group(0)
+        for prefix in prefixes:
+            if path == prefix:
+                return "."
+            if path.startswith(prefix + "/"):
+                return path[len(prefix) + 1 :]
+        return path.rstrip("/").rsplit("/", 1)[-1]
+
+    if value.startswith("/") and "\n" not in value and not _ABSOLUTE_PATH.fullmatch(value):
+        # A value that is one path with spaces in it (a share's folder name): the whole value is the path.
+        return relative(re.match(r".*", value))
+    return _ABSOLUTE_PATH.sub(relative, value)
 
 
 def _now_utc() -> str:
@@ -32,7 +70,7 @@ def write_record(paths: Paths, table: str, record: dict[str, Any], *, partition:
     if partition:
         folder = folder / partition
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"recorded_at": _now_utc(), **record}
+    record = data_relative({"recorded_at": _now_utc(), **record}, paths.root)
     name = f"{record['recorded_at'].replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:8]}.json"
     tmp = folder / f".{name}.tmp"
     tmp.write_text(json.dumps(record, ensure_ascii=False, default=str, sort_keys=True))
@@ -109,7 +147,12 @@ def replace_batch_records(
     stamp = _now_utc()
     for i, record in enumerate(records):
         (tmp / f"{i:06d}.json").write_text(
-            json.dumps({"recorded_at": stamp, **record}, ensure_ascii=False, default=str, sort_keys=True)
+            json.dumps(
+                data_relative({"recorded_at": stamp, **record}, paths.root),
+                ensure_ascii=False,
+                default=str,
+                sort_keys=True,
+            )
         )
     old = None
     if final.exists():

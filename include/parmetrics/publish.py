@@ -5,6 +5,13 @@ a hidden name, verified (opened read-only, row counts compared with the build), 
 the published path: ``rename`` is atomic, so a reader sees the old file or the new one, never half
 of one, and a reader holding the old file open keeps its inode until it reopens. The previous
 versions are kept under ``published/versions/``.
+
+The Parquet exports belong to their publication. Each publication's set is written, whole, to
+``published/parquet_versions/<stamp>/`` (the stamp of its version file) before the swap, and
+``published/parquet`` is a symbolic link to the current set, replaced by a rename right after the
+DuckDB file: a BI tool reading ``published/parquet/<table>.parquet`` sees one publication's set or the
+next one's, never a mix. ``rollback`` switches the link back with the file; a set whose publication
+never happened (a publisher killed before its swap) is removed by the next publish.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,20 +152,83 @@ def verify_publication(path: Path, expected: dict[str, int]) -> None:
 
 
 def export_parquet(path: Path, out_dir: Path, tables: list[str]) -> None:
-    """Write one Parquet file per mart, each swapped in atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path), read_only=True) as con:
-        for name in tables:
-            final = out_dir / f"{name.split('.', 1)[1]}.parquet"
-            tmp = out_dir / f".{final.name}.{uuid.uuid4().hex}.tmp"
-            con.execute(f"copy (select * from {name}) to '{tmp}' (format parquet, compression zstd)")
-            os.replace(tmp, final)
+    """Write one Parquet file per mart into ``out_dir``, as one set: the files are written into a hidden
+    folder beside it, which is renamed to ``out_dir`` once every file is complete."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            for name in tables:
+                target = tmp / f"{name.split('.', 1)[1]}.parquet"
+                con.execute(f"copy (select * from {name}) to '{target}' (format parquet, compression zstd)")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)  # a set left by a publisher killed before its swap: rewritten
+        tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _prune_versions(versions: Path, keep: int) -> None:
-    files = sorted(versions.glob("par_metrics-*.duckdb"))
+def parquet_sets(paths: Paths) -> Path:
+    return paths.published / "parquet_versions"
+
+
+def parquet_link(paths: Paths) -> Path:
+    """Where BI reads the Parquet exports: ``published/parquet/<table>.parquet``."""
+    return paths.published / "parquet"
+
+
+def _stamp_of(version: Path) -> str:
+    return version.name.removeprefix("par_metrics-").removesuffix(".duckdb")
+
+
+def switch_parquet(paths: Paths, stamp: str) -> None:
+    """Point ``published/parquet`` at the set of publication ``stamp`` with one rename.
+
+    The link is relative, so a data directory moved or mounted elsewhere keeps it valid. A real folder
+    there (the layout before sets were kept per publication) is replaced once, non-atomically.
+    """
+    link = parquet_link(paths)
+    tmp = paths.published / f".parquet.link-{uuid.uuid4().hex}"
+    os.symlink(Path(parquet_sets(paths).name) / stamp, tmp)
+    if link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(tmp, link)
+    _fsync(paths.published)
+
+
+def current_parquet_stamp(paths: Paths) -> str | None:
+    link = parquet_link(paths)
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def _remove_debris(paths: Paths) -> None:
+    """What a killed publisher or rollback leaves: hidden staging files, half-written Parquet sets,
+    temporary links, and complete sets whose publication never happened."""
+    published = paths.published
+    for debris in published.glob(".par_metrics-*.duckdb*"):
+        debris.unlink(missing_ok=True)
+    for debris in published.glob(".parquet.link-*"):
+        debris.unlink(missing_ok=True)
+    sets = parquet_sets(paths)
+    if sets.is_dir():
+        kept = {_stamp_of(v) for v in (published / "versions").glob("par_metrics-*.duckdb")}
+        kept.add(current_parquet_stamp(paths) or "")
+        for entry in sets.iterdir():
+            if entry.name.startswith(".") or entry.name not in kept:
+                shutil.rmtree(entry, ignore_errors=True)
+    legacy = parquet_link(paths)
+    if legacy.is_dir() and not legacy.is_symlink():
+        # The layout before sets: files replaced one by one, temporaries of killed exports left behind.
+        for debris in legacy.glob(".*.parquet.*.tmp"):
+            debris.unlink(missing_ok=True)
+
+
+def _prune_versions(paths: Paths, keep: int) -> None:
+    files = sorted((paths.published / "versions").glob("par_metrics-*.duckdb"))
     for old in files[:-keep]:
         old.unlink(missing_ok=True)
+        shutil.rmtree(parquet_sets(paths) / _stamp_of(old), ignore_errors=True)
 
 
 def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = None) -> dict[str, Any]:
@@ -165,8 +236,7 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
     build_db = build_db or paths.build_db
     published = paths.published_db
     published.parent.mkdir(parents=True, exist_ok=True)
-    for debris in published.parent.glob(".par_metrics-*.duckdb*"):
-        debris.unlink(missing_ok=True)  # a crashed publish leaves only hidden files
+    _remove_debris(paths)
     staging = published.parent / f".par_metrics-{uuid.uuid4().hex}.duckdb"
     try:
         counts = build_publication(build_db, staging, paths.ops)
@@ -176,6 +246,8 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
         checksum = file_sha256(staging)
         previous = file_sha256(published) if published.exists() else None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        marts = sorted(n for n in counts if n.startswith("marts."))
+        export_parquet(staging, parquet_sets(paths) / stamp, marts)
         os.replace(staging, published)
         _fsync(published.parent)
         # Keep what we published; a hard link costs no space. Linked only after the swap, so a
@@ -185,8 +257,8 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
         os.link(published, versions / f"par_metrics-{stamp}.duckdb")
     finally:
         staging.unlink(missing_ok=True)
-    _prune_versions(versions, KEEP_VERSIONS)
-    export_parquet(published, paths.published / "parquet", sorted(n for n in counts if n.startswith("marts.")))
+    switch_parquet(paths, stamp)
+    _prune_versions(paths, KEEP_VERSIONS)
     record = {
         "run_id": run_id,
         "published_at": stamp,
@@ -201,7 +273,8 @@ def publish(paths: Paths, *, run_id: str | None = None, build_db: Path | None = 
 
 
 def rollback(paths: Paths) -> Path:
-    """Restore the version published before the current one (and forget the current one)."""
+    """Restore the version published before the current one (and forget the current one), its Parquet
+    set with it."""
     published = paths.published_db
     versions = sorted((paths.published / "versions").glob("par_metrics-*.duckdb"))
     current = [i for i, v in enumerate(versions) if published.exists() and os.path.samefile(v, published)]
@@ -210,11 +283,20 @@ def rollback(paths: Paths) -> Path:
     if index < 1:
         raise PublishError("no previous version to roll back to")
     previous = versions[index - 1]
+    stamp = _stamp_of(previous)
+    if not (parquet_sets(paths) / stamp).is_dir():
+        # Published before sets were kept per publication: its set is exported again from its file.
+        with duckdb.connect(str(previous), read_only=True) as con:
+            catalog = con.execute("select current_database()").fetchone()[0]
+            marts = [f"{schema}.{table}" for schema, table in _tables(con, catalog)]
+        export_parquet(previous, parquet_sets(paths) / stamp, marts)
     tmp = paths.published / f".par_metrics-{uuid.uuid4().hex}.duckdb"
     os.link(previous, tmp)
     os.replace(tmp, published)
     _fsync(paths.published)
+    switch_parquet(paths, stamp)
     for newer in versions[index:]:
         newer.unlink(missing_ok=True)
+        shutil.rmtree(parquet_sets(paths) / _stamp_of(newer), ignore_errors=True)
     ops.write_record(paths, "publish_log", {"rolled_back_to": previous.name, "file_checksum": file_sha256(published)})
     return previous

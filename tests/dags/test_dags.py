@@ -49,6 +49,54 @@ def test_dagbag_has_no_import_errors(airflow_db):
     assert reports.get_task("write_reports").trigger_rule == "all_done"
 
 
+def test_the_file_drop_dags_come_from_one_factory_with_their_ids_assets_and_settings(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    shapes = {}
+    for dag_id in ("ingest_finance", "ingest_reference"):
+        dag = bag.get_dag(dag_id)
+        (task,) = dag.tasks
+        shapes[dag_id] = {
+            "schedule": [a.uri for a in dag.timetable.asset_condition.objects],
+            "watchers": [w.name for a in dag.timetable.asset_condition.objects for w in a.watchers],
+            "task": task.task_id,
+            "outlets": [o.uri for o in task.outlets],
+            "retries": task.retries,
+            "retry_delay": task.retry_delay.total_seconds(),
+            "max_active_runs": dag.max_active_runs,
+            "catchup": dag.catchup,
+            "tags": sorted(dag.tags),
+        }
+        assert "inbox" in dag.doc_md and "quarantine" in dag.doc_md
+        # The DAG file is thin: its docstring and one factory call.
+        assert len((DAGS / f"{dag_id}.py").read_text().splitlines()) <= 15
+    assert shapes == {
+        "ingest_finance": {
+            "schedule": ["parmetrics://sources/finance_inbox"],
+            "watchers": ["finance_inbox_watcher"],
+            "task": "land_finance_files",
+            "outlets": ["parmetrics://landing/finance"],
+            "retries": 1,
+            "retry_delay": 30.0,
+            "max_active_runs": 1,
+            "catchup": False,
+            "tags": ["finance", "ingestion"],
+        },
+        "ingest_reference": {
+            "schedule": ["parmetrics://sources/reference_inbox"],
+            "watchers": ["reference_inbox_watcher"],
+            "task": "land_reference_files",
+            "outlets": ["parmetrics://landing/reference"],
+            "retries": 1,
+            "retry_delay": 30.0,
+            "max_active_runs": 1,
+            "catchup": False,
+            "tags": ["ingestion", "reference"],
+        },
+    }
+
+
 def test_dags_are_nightly_with_a_real_data_interval_in_production(airflow_db, monkeypatch):
     from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
 

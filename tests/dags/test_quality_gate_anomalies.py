@@ -276,7 +276,7 @@ def test_a_seventy_percent_drop_in_rows_blocks_publication(scenario, capfd):
     shutil.rmtree(paths.ops / "source_watermarks")
     assert run("ingest_dossiers").state == "success"
     dag_run = run("build_marts")
-    assert_mart_blocked(paths, dag_run, before, "marts.row_counts", "expect_column_values_to_be_between", capfd)
+    assert_mart_blocked(paths, dag_run, before, "marts.publication_size", "expect_column_values_to_be_between", capfd)
 
 
 def test_stale_sources_block_publication(scenario, monkeypatch, capfd):

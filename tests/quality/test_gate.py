@@ -5,7 +5,8 @@ import pytest
 
 from parmetrics import ops
 from parmetrics.config import EXPECTATIONS_DIR, Paths
-from parmetrics.quality.gate import QualityGateError, load_suite, record_and_raise, validate_frame
+from parmetrics.quality.errors import QualityGateError
+from parmetrics.quality.runner import load_suite, record_and_raise, validate_frame
 
 SUITE = load_suite(EXPECTATIONS_DIR / "marts" / "criteria_scores.json")
 

@@ -16,8 +16,11 @@ import pytest
 from parmetrics import ops
 from parmetrics.config import EXPECTATIONS_DIR, Paths
 from parmetrics.publish import publish
-from parmetrics.quality import gate
-from parmetrics.quality.gate import QualityGateError, incremental_key, load_suite, run_mart_gate
+from parmetrics.quality import mart_gate
+from parmetrics.quality.errors import QualityGateError
+from parmetrics.quality.mart_gate import run_mart_gate
+from parmetrics.quality.runner import SuiteResult, load_suite
+from parmetrics.quality.suites import incremental_key, suite_fingerprint
 
 SUITE = {
     "name": "marts.facts",
@@ -42,7 +45,7 @@ def suites(tmp_path, monkeypatch):
         (folder / "facts.json").write_text(json.dumps(suite))
 
     write(SUITE)
-    monkeypatch.setattr(gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
+    monkeypatch.setattr(mart_gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
     return write
 
 
@@ -60,7 +63,7 @@ def gate_and_publish(p: Paths, rows: list[tuple], run_id: str = "r1") -> None:
     publish(p, run_id=run_id)
 
 
-def run(p: Paths, rows: list[tuple]) -> gate.SuiteResult:
+def run(p: Paths, rows: list[tuple]) -> SuiteResult:
     build(p, rows)
     (result,) = run_mart_gate(p, run_id="r2", docs=False)
     return result
@@ -85,7 +88,7 @@ def test_a_nightly_build_validates_only_the_rows_it_changed(tmp_path, suites):
     assert (result.rows, result.table_rows) == (2, 201)
     (record,) = [r for r in ops.read_records(p, "quality_results") if r["run_id"] == "r2"]
     assert record["observed_value"] == "4 expectations passed on 2 changed rows of 201"
-    assert record["suite_fingerprint"] == gate.suite_fingerprint(SUITE)
+    assert record["suite_fingerprint"] == suite_fingerprint(SUITE)
     # The same build without the shortcut: every row.
     (full,) = run_mart_gate(p, run_id="r3", docs=False, incremental=False)
     assert (full.rows, full.table_rows) == (201, None)
@@ -185,15 +188,15 @@ def _reordered(value):
 
 
 def test_fingerprints_follow_what_a_suite_checks_not_how_its_file_is_written(tmp_path: Path):
-    base = gate.suite_fingerprint(SUITE)
+    base = suite_fingerprint(SUITE)
     # How the file is written does not matter: key order, indentation, the suite's name.
     compact, indented = tmp_path / "a.json", tmp_path / "b.json"
     compact.write_text(json.dumps(SUITE, separators=(",", ":")))
     indented.write_text(json.dumps(_reordered(SUITE), indent=4))
     assert json.dumps(_reordered(SUITE)) != json.dumps(SUITE)
-    assert gate.suite_fingerprint(load_suite(compact)) == base
-    assert gate.suite_fingerprint(load_suite(indented)) == base
-    assert gate.suite_fingerprint({**SUITE, "name": "marts.facts_renamed"}) == base
+    assert suite_fingerprint(load_suite(compact)) == base
+    assert suite_fingerprint(load_suite(indented)) == base
+    assert suite_fingerprint({**SUITE, "name": "marts.facts_renamed"}) == base
 
 
 def _changed(edit) -> dict:
@@ -216,4 +219,4 @@ def _changed(edit) -> dict:
     ids=["column", "bound", "type", "severity", "added", "removed", "incremental key"],
 )
 def test_any_change_to_what_a_suite_checks_changes_its_fingerprint(edit):
-    assert gate.suite_fingerprint(_changed(edit)) != gate.suite_fingerprint(SUITE)
+    assert suite_fingerprint(_changed(edit)) != suite_fingerprint(SUITE)

@@ -10,7 +10,7 @@ from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.landing.schemas import BUDGET_REVENUE, DOSSIERS, UNITS
 from parmetrics.landing.writer import BatchWriter, committed_batches, read_manifest
-from parmetrics.quality.gate import QualityGateError
+from parmetrics.quality.errors import QualityGateError
 from parmetrics.quality.landing_gate import landing_gate
 
 UNITS_ROWS = [

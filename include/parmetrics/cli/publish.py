@@ -29,7 +29,7 @@ def publish(
         restored = pub.rollback(p)
         console.print(f"restored {restored.name} as {p.published_db}")
         return
-    from parmetrics.quality.gate import run_mart_gate
+    from parmetrics.quality.mart_gate import run_mart_gate
 
     run_mart_gate(p)
     record = pub.publish(p)

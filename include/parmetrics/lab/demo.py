@@ -27,7 +27,7 @@ from typing import Any
 
 from rich.console import Console
 
-from parmetrics.config import Paths
+from parmetrics.config import Paths, write_private_file
 from parmetrics.lab.runners.standalone import Standalone
 from parmetrics.orchestration.external import external_systems
 from parmetrics.reports.scorecard import print_scorecard
@@ -42,6 +42,9 @@ DAG_IDS = {
     "publish_reports",
 }
 FILE_DAGS = ("ingest_reference", "ingest_finance")
+# Claimed files with no run of their DAG for this long were claimed by a run that died with an
+# earlier Airflow (an inbox watcher fires once per claim): they get a run of their own.
+FILE_IDLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,14 @@ class DemoSettings:
 
 
 def demo_secrets(paths: Paths) -> dict[str, str]:
-    """The demo's own API token and pseudonymisation key, generated once into an ignored file."""
+    """The demo's own API token and pseudonymisation key, generated once into an ignored file that is
+    private (0600) from its first byte; when two runs race, the first file written wins for both."""
     path = paths.root / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    paths.root.mkdir(parents=True, exist_ok=True)
-    values = {"dossier_api_token": secrets.token_urlsafe(24), "pseudonym_key": secrets.token_hex(32)}
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
-    return values
+    if not path.exists():
+        values = {"dossier_api_token": secrets.token_urlsafe(24), "pseudonym_key": secrets.token_hex(32)}
+        with contextlib.suppress(FileExistsError):
+            write_private_file(path, json.dumps(values), replace=False)
+    return json.loads(path.read_text())
 
 
 def prepare_sources(
@@ -186,35 +188,50 @@ def pipeline_env(paths: Paths, settings: DemoSettings, secret: dict[str, str], a
     }
 
 
-def wait_for_file_ingestion(api, paths: Paths, console: Console, timeout: float, since: str = "") -> None:
-    """Wait until the inbox watchers have claimed every dropped file and their runs have finished.
+def wait_for_file_ingestion(
+    api, paths: Paths, console: Console, timeout: float, since: str = "", *, fail_on_failed_runs: bool = True
+) -> list[str]:
+    """Wait until the inbox watchers have claimed every dropped file and their runs have finished;
+    returns the runs that failed since ``since`` (raising instead with ``fail_on_failed_runs``).
 
     Failed runs that started before ``since`` (ISO, UTC) are history — e.g. a run killed with an
-    earlier Airflow, whose claimed files the next run landed — and do not fail this wait."""
+    earlier Airflow, whose claimed files the next run landed. Files left claimed by a run that died
+    with an earlier Airflow get no new event: after a quiet spell a run of their DAG is triggered."""
     from parmetrics.orchestration.inboxes import finance_inbox, reference_inbox
 
     deadline = time.monotonic() + timeout
+    inboxes = {"ingest_finance": finance_inbox(), "ingest_reference": reference_inbox()}
+    idle_since: dict[str, float] = {}
     console.print("waiting for the inbox watchers to land the reference and finance files …")
     while time.monotonic() < deadline:
-        pending = [
-            f
-            for inbox in (finance_inbox(), reference_inbox())
+        pending = {
+            dag_id: [
+                f for f in [*inbox.glob("*.*"), *(inbox / ".processing").glob("*")] if f.is_file() or f.is_symlink()
+            ]
+            for dag_id, inbox in inboxes.items()
             if inbox.exists()
-            for f in [*inbox.glob("*.*"), *(inbox / ".processing").glob("*")]
-            if f.is_file()
-        ]
+        }
         runs = [r for dag_id in FILE_DAGS for r in api.dag_runs(dag_id)]
         active = [r for r in runs if r["state"] not in ("success", "failed")]
-        if not pending and not active:
+        if not any(pending.values()) and not active:
             failed = [
                 f"{r['dag_id']} {r['dag_run_id']}"
                 for r in runs
                 if r["state"] == "failed" and (r["start_date"] or "") >= since
             ]
-            if failed:
+            if failed and fail_on_failed_runs:
                 raise RuntimeError(f"file ingestion failed: {failed}")
-            console.print(f"file ingestion done ({len(runs)} run(s))")
-            return
+            console.print(f"file ingestion done ({len(runs)} run(s), {len(failed)} failed)")
+            return failed
+        for dag_id, files in pending.items():
+            claimed = [f for f in files if f.parent.name == ".processing"]
+            busy = any(r["dag_id"] == dag_id for r in active)
+            if not claimed or busy:
+                idle_since.pop(dag_id, None)
+            elif time.monotonic() - idle_since.setdefault(dag_id, time.monotonic()) > FILE_IDLE_SECONDS:
+                console.print(f"{len(claimed)} claimed file(s) wait without a run: triggering {dag_id}")
+                api.trigger(dag_id)
+                idle_since.pop(dag_id)
         time.sleep(3)
     raise TimeoutError("the inbox watchers did not finish landing the dropped files")
 
@@ -268,21 +285,27 @@ def wait_for_reports(api, build_run_id: str, console: Console, timeout: float) -
     return run
 
 
-def run_demo(
+@contextlib.contextmanager
+def sources_and_airflow(
     paths: Paths,
     settings: DemoSettings,
-    console: Console | None = None,
+    console: Console,
+    dag_ids: set[str],
+    *,
     cluster: Callable[[Path, dict[str, str]], Any] = Standalone,
-) -> int:
-    """Run the pipeline once through Airflow standalone. Sources set in the environment (see
-    ``orchestration/external.py``) are used as they are; only the others are simulated.
+    reset_marks: bool = False,
+) -> Iterator[tuple[Any, Any]]:
+    """Start the sources, then Airflow — the one sequence ``make run``, ``make up`` and the embedded
+    backfill share. Sources set in the environment (``orchestration/external.py``) are used as they are
+    (with the wall clock and their own settings); only the others are simulated, and the dossier API
+    simulator is served on a free port. Yields ``(api, airflow)`` once every DAG in ``dag_ids`` is parsed
+    and unpaused; stops Airflow and the simulator on exit.
 
     ``cluster(airflow_home, env)`` makes the Airflow to run on (``start``, ``wait_ready``, ``stop``):
-    standalone by default, a CeleryExecutor cluster for the distributed path (``make test-celery``)."""
-    console = console or Console()
-    started = time.monotonic()
+    standalone by default, a CeleryExecutor cluster for the distributed path (``make test-celery``).
+    ``reset_marks``: forget the watermarks first when every source is simulated (the demo re-extracts
+    the same windows of its frozen sources, and must publish the same rows)."""
     ext = external_systems()
-    paths = Paths(ext.data_dir) if ext.data_dir else paths
     for line in ext.describe():
         console.print(line)
     real = {
@@ -294,8 +317,7 @@ def run_demo(
     simulated = tuple(name for name, value in real.items() if not value)
     secret = demo_secrets(paths)
     db = prepare_sources(paths, settings, console, sources=simulated) if simulated else None
-    if not ext.any:
-        # The simulated sources are frozen: re-extracting the same windows must publish the same rows.
+    if reset_marks and not ext.any:
         reset_watermarks(paths)
     workdir = paths.root / "run"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -311,24 +333,42 @@ def run_demo(
         console.print(f"starting Airflow {kind} (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
         airflow.start()
         try:
-            api = airflow.wait_ready(DAG_IDS, timeout=settings.timeout)
-            build_run = run_pipeline(api, paths, console, settings.timeout)
-            wait_for_reports(api, build_run["dag_run_id"], console, settings.timeout)
-            rows = print_scorecard(paths.published_db, console)
-            from parmetrics.reports.generate import reports_dir
-
-            reports = reports_dir(paths)
-            console.print(f"reports: {reports / 'par_metrics_latest.xlsx'} · {reports / 'par_metrics_latest.html'}")
-            if settings.keep_running:
-                console.print(
-                    f"Airflow UI: {airflow.base_url} (user admin, password in "
-                    f"{airflow.airflow_home}/simple_auth_manager_passwords.json.generated); Ctrl-C stops"
-                )
-                with contextlib.suppress(KeyboardInterrupt):
-                    while True:
-                        time.sleep(3600)
+            yield airflow.wait_ready(dag_ids, timeout=settings.timeout), airflow
         finally:
             console.print("stopping Airflow …")
             airflow.stop()
+
+
+def run_demo(
+    paths: Paths,
+    settings: DemoSettings,
+    console: Console | None = None,
+    cluster: Callable[[Path, dict[str, str]], Any] = Standalone,
+) -> int:
+    """Run the pipeline once through Airflow standalone. Sources set in the environment (see
+    ``orchestration/external.py``) are used as they are; only the others are simulated.
+
+    ``cluster(airflow_home, env)`` makes the Airflow to run on (``start``, ``wait_ready``, ``stop``):
+    standalone by default, a CeleryExecutor cluster for the distributed path (``make test-celery``)."""
+    console = console or Console()
+    started = time.monotonic()
+    ext = external_systems()
+    paths = Paths(ext.data_dir) if ext.data_dir else paths
+    with sources_and_airflow(paths, settings, console, DAG_IDS, cluster=cluster, reset_marks=True) as (api, airflow):
+        build_run = run_pipeline(api, paths, console, settings.timeout)
+        wait_for_reports(api, build_run["dag_run_id"], console, settings.timeout)
+        rows = print_scorecard(paths.published_db, console)
+        from parmetrics.reports.generate import reports_dir
+
+        reports = reports_dir(paths)
+        console.print(f"reports: {reports / 'par_metrics_latest.xlsx'} · {reports / 'par_metrics_latest.html'}")
+        if settings.keep_running:
+            console.print(
+                f"Airflow UI: {airflow.base_url} (user admin, password in "
+                f"{airflow.airflow_home}/simple_auth_manager_passwords.json.generated); Ctrl-C stops"
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
     console.print(f"done in {time.monotonic() - started:.0f} s; published file: {paths.published_db}")
     return 0 if rows else 1

@@ -48,14 +48,19 @@ class AirflowApi:
             raise AirflowApiError(f"{method} /api/v2{path} → {r.status_code}: {r.text[:500]}", r.status_code)
         return r.json() if r.content else None
 
-    def healthy(self) -> bool:
+    def health(self) -> dict[str, Any] | None:
+        """``GET /api/v2/monitor/health`` (no login needed), or None when the API server does not answer.
+
+        The scheduler shows ``unhealthy`` once its last heartbeat is older than Airflow's
+        ``[scheduler] scheduler_health_check_threshold`` (30 s by default)."""
         try:
             r = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
         except httpx.HTTPError:
-            return False
-        if r.status_code != 200:
-            return False
-        health = r.json()
+            return None
+        return r.json() if r.status_code == 200 else None
+
+    def healthy(self) -> bool:
+        health = self.health() or {}
         return all(health.get(c, {}).get("status") == "healthy" for c in ("metadatabase", "scheduler"))
 
     def dag_ids(self) -> set[str]:
@@ -134,3 +139,47 @@ class AirflowApi:
 
     def failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
         return [t["task_id"] for t in self.task_instances(dag_id, run_id) if t["state"] == "failed"]
+
+    def task_error(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str | None:
+        """The exception a task try ended with, as ``Type: message`` (first line), from its log."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{max(try_number, 1)}"
+        try:
+            content = self.request("GET", path, params={"full_content": True}).get("content") or []
+        except (AirflowApiError, httpx.HTTPError, ValueError):
+            return None
+        return last_error(content)
+
+    def run_failure_reason(self, dag_id: str, run_id: str) -> str:
+        """One line on why a run failed: its failed tasks and the error the first of them raised."""
+        failed = [t for t in self.task_instances(dag_id, run_id) if t["state"] == "failed"]
+        if not failed:
+            return "the run failed without a failed task (timed out, or marked failed by hand)"
+        first = failed[0]
+        error = self.task_error(dag_id, run_id, first["task_id"], int(first.get("try_number") or 1))
+        tasks = ", ".join(t["task_id"] for t in failed)
+        return one_line(f"task {tasks} failed: {error}" if error else f"task {tasks} failed (see its log)")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def last_error(content: list[Any]) -> str | None:
+    """The last exception in a task log as Airflow 3 serves it (structured events whose failure event
+    carries ``error_detail``: a list of ``{exc_type, exc_value, …}``), or the last error-level line."""
+    raised = logged = None
+    for event in content:
+        if isinstance(event, str):  # the API's fallback: raw lines when the log did not parse
+            if "Error" in event or "Exception" in event:
+                logged = event
+            continue
+        details = event.get("error_detail")
+        exc = (details[-1] if isinstance(details, list) else details) if details else None
+        if isinstance(exc, dict) and exc.get("exc_type"):
+            value = str(exc.get("exc_value") or "").strip().splitlines()
+            raised = f"{exc['exc_type']}: {value[0]}" if value else str(exc["exc_type"])
+        elif str(event.get("level", "")).lower() in ("error", "critical") and event.get("event"):
+            logged = str(event["event"])
+    error = raised or logged
+    return one_line(error) if error else None

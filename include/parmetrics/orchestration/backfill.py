@@ -11,6 +11,14 @@ Semantics are Airflow's: ``--reprocess-behavior none`` skips months that already
 ``failed`` re-runs failed months, ``completed`` re-runs every month; ``--max-active-runs`` bounds the
 months in flight per DAG (the twins' tasks also share the small ``history_ingestion`` pool, so nightly
 runs keep executor slots, and every DuckDB write stays behind the one-slot ``duckdb_writer`` pool).
+A twin whose every month already succeeded gets no new backfill (nothing to reprocess).
+
+A failed month or file run never stops the backfill: every month runs to its end, the build reads what
+landed, and the end-of-run report lists each failure with its one-line reason and the command that
+retries just it (:class:`Failure`); the exit code is non-zero only when something is still missing.
+A scheduler or API server that dies is noticed within a minute (a *watch*, checked at every poll):
+the embedded runner restarts it; against a running Airflow the wrapper stops with the reason and the
+command that resumes (:class:`AirflowDown`).
 """
 
 from __future__ import annotations
@@ -20,22 +28,63 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
+import httpx
 import pendulum
 
 from parmetrics.config import LOCAL_TZ
-from parmetrics.orchestration.airflow_api import AirflowApi, AirflowApiError
+from parmetrics.orchestration.airflow_api import AirflowApi, AirflowApiError, one_line
 
 HISTORY_DAGS = ("ingest_dossiers_history", "ingest_documents_history")
 BUILD_DAG = "build_marts"
 REPROCESS_BEHAVIORS = ("none", "failed", "completed")
+FILE_DAGS = ("ingest_reference", "ingest_finance")
 FINISHED = ("success", "failed")
 CREATE_ATTEMPTS = 6
+# How long the API server may not answer before the wrapper gives up on it (it restarts after a crash
+# in seconds; a minute of silence is a dead server).
+API_GRACE_SECONDS = 40.0
 
 
 class BackfillError(RuntimeError):
     """The backfill cannot be created or did not finish cleanly; the message says what to do."""
+
+
+class AirflowDown(BackfillError):
+    """The scheduler or the API server is gone and was not (or could not be) restarted."""
+
+    def __init__(self, reason: str, resume: str) -> None:
+        super().__init__(f"{reason}; resume with: {resume}" if resume else reason)
+        self.reason, self.resume = reason, resume
+
+
+class Watch(Protocol):
+    """Checks, at every poll, that the Airflow being followed is alive; returns the API to use next
+    (a restarted Airflow may have a new one) or raises :class:`AirflowDown`."""
+
+    def check(self, api: AirflowApi) -> AirflowApi: ...
+
+
+@dataclass
+class HealthWatch:
+    """The watch for an Airflow the wrapper did not start (``--api-url``): it cannot restart anything,
+    so a scheduler that Airflow reports unhealthy (no heartbeat within its
+    ``scheduler_health_check_threshold``, 30 s by default) stops the wrapper with the reason and the
+    command that resumes. An API server that does not answer is the pollers' business (a grace)."""
+
+    resume: str
+
+    def check(self, api: AirflowApi) -> AirflowApi:
+        health = api.health()
+        if health is None:
+            return api
+        scheduler = health.get("scheduler") or {}
+        if scheduler.get("status") != "healthy":
+            beat = scheduler.get("latest_scheduler_heartbeat")
+            seen = f"last heartbeat {beat}" if beat else "no heartbeat"
+            raise AirflowDown(f"the Airflow scheduler behind {api.base_url} is not running ({seen})", self.resume)
+        return api
 
 
 def parse_month(value: str) -> date:
@@ -86,6 +135,14 @@ class MonthRange:
     def label(self) -> str:
         return f"{self.first:%Y-%m} → {self.last:%Y-%m}"
 
+    def each(self) -> list[str]:
+        """Every month in range as ``YYYY-MM``."""
+        out, year, month = [], self.first.year, self.first.month
+        for _ in range(self.months):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
 
 def _local_midnight(day: date) -> pendulum.DateTime:
     return pendulum.datetime(day.year, day.month, day.day, tz=str(LOCAL_TZ))
@@ -108,6 +165,16 @@ def _conflict(unfinished: dict[str, Any], months: MonthRange) -> str:
     )
 
 
+def months_to_run(api: AirflowApi, dag_id: str, months: MonthRange, reprocess_behavior: str) -> list[str]:
+    """The months a new backfill of ``dag_id`` would run: those without a run, and under Airflow's
+    ``failed`` those whose latest run failed (``completed``: every month)."""
+    if reprocess_behavior == "completed":
+        return months.each()
+    latest = {month: run["state"] for month, run in backfill_runs(api, dag_id, months).items()}
+    rerun = ("failed",) if reprocess_behavior == "failed" else ()
+    return [m for m in months.each() if m not in latest or latest[m] in rerun]
+
+
 def ensure_backfill(
     api: AirflowApi,
     dag_id: str,
@@ -116,8 +183,9 @@ def ensure_backfill(
     reprocess_behavior: str,
     max_active_runs: int,
     retry_wait: float = 5.0,
-) -> tuple[dict[str, Any], bool]:
-    """The unfinished backfill of ``dag_id`` for these months, or a new one. Returns (backfill, created)."""
+) -> tuple[dict[str, Any] | None, bool]:
+    """The unfinished backfill of ``dag_id`` for these months, or a new one, or None when every month
+    already has the run the reprocess behaviour asks for. Returns (backfill, created)."""
     if reprocess_behavior not in REPROCESS_BEHAVIORS:
         raise BackfillError(f"--reprocess-behavior {reprocess_behavior!r}: expected one of {REPROCESS_BEHAVIORS}")
     unfinished = [b for b in api.backfills(dag_id) if b["completed_at"] is None]
@@ -128,6 +196,8 @@ def ensure_backfill(
             return backfill, False
     if unfinished:
         raise BackfillError(_conflict(unfinished[0], months))
+    if not months_to_run(api, dag_id, months, reprocess_behavior):
+        return None, False
     body = {
         "dag_id": dag_id,
         "from_date": months.from_date,
@@ -151,8 +221,11 @@ def ensure_backfill(
     raise AssertionError("unreachable")
 
 
-def missing_backfills(api: AirflowApi, months: MonthRange, dag_ids: Iterable[str] = HISTORY_DAGS) -> list[str]:
-    """The twins that have no unfinished backfill for these months (raises if another range is unfinished)."""
+def missing_backfills(
+    api: AirflowApi, months: MonthRange, dag_ids: Iterable[str] = HISTORY_DAGS, *, reprocess_behavior: str = "failed"
+) -> list[str]:
+    """The twins that need a new backfill for these months: no unfinished one, and months to run
+    (raises if another range is unfinished)."""
     missing = []
     for dag_id in dag_ids:
         unfinished = [b for b in api.backfills(dag_id) if b["completed_at"] is None]
@@ -160,17 +233,19 @@ def missing_backfills(api: AirflowApi, months: MonthRange, dag_ids: Iterable[str
             continue
         if unfinished:
             raise BackfillError(_conflict(unfinished[0], months))
-        missing.append(dag_id)
+        if months_to_run(api, dag_id, months, reprocess_behavior):
+            missing.append(dag_id)
     return missing
 
 
 @dataclass
 class Progress:
-    """What the runs of the backfills look like now."""
+    """What the runs of the backfills look like now (the latest run of each month)."""
 
     total: int
-    states: dict[str, dict[str, str]] = field(default_factory=dict)  # dag_id → logical date → state
+    states: dict[str, dict[str, str]] = field(default_factory=dict)  # dag_id → month → state
     completed: dict[str, bool] = field(default_factory=dict)  # dag_id → backfill completed
+    runs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # dag_id → month → run
 
     @property
     def finished(self) -> int:
@@ -187,46 +262,91 @@ class Progress:
         return bool(self.completed) and all(self.completed.values())
 
 
-def backfill_runs(api: AirflowApi, dag_id: str, months: MonthRange) -> dict[str, str]:
-    """State of the twin's run for each month in range (whichever backfill created it) by logical date."""
-    runs = api.all_dag_runs(dag_id, run_type="backfill")
-    states = {}
+def backfill_runs(api: AirflowApi, dag_id: str, months: MonthRange) -> dict[str, dict[str, Any]]:
+    """The latest run of the twin for each month in range (whichever backfill created it), by month.
+
+    A retry under ``reprocess_behavior=failed`` adds a run beside the failed one (Airflow keeps the
+    failed one as history): the newest by start, then by when it was due, is the month's state."""
+    latest: dict[str, dict[str, Any]] = {}
     first, last = _local_midnight(months.first), _local_midnight(months.last)
-    for run in runs:
+    for run in api.all_dag_runs(dag_id, run_type="backfill"):
         logical = pendulum.parse(run["logical_date"])
-        if first <= logical <= last:
-            states[logical.in_timezone(str(LOCAL_TZ)).strftime("%Y-%m")] = run["state"]
-    return states
+        if not first <= logical <= last:
+            continue
+        month = logical.in_timezone(str(LOCAL_TZ)).strftime("%Y-%m")
+        order = (run.get("start_date") or "", run.get("run_after") or "", run.get("dag_run_id") or "")
+        held = latest.get(month)
+        if held is None or order >= (
+            held.get("start_date") or "",
+            held.get("run_after") or "",
+            held.get("dag_run_id") or "",
+        ):
+            latest[month] = run
+    return latest
 
 
-def poll(api: AirflowApi, backfills: dict[str, dict[str, Any]], months: MonthRange) -> Progress:
+def poll(api: AirflowApi, backfills: dict[str, dict[str, Any] | None], months: MonthRange) -> Progress:
     progress = Progress(total=months.months * len(backfills))
     for dag_id, backfill in backfills.items():
-        progress.states[dag_id] = backfill_runs(api, dag_id, months)
-        progress.completed[dag_id] = api.request("GET", f"/backfills/{backfill['id']}")["completed_at"] is not None
+        runs = backfill_runs(api, dag_id, months)
+        progress.runs[dag_id] = runs
+        progress.states[dag_id] = {month: run["state"] for month, run in runs.items()}
+        progress.completed[dag_id] = (
+            backfill is None or api.request("GET", f"/backfills/{backfill['id']}")["completed_at"] is not None
+        )
     return progress
+
+
+def _answering(
+    api: AirflowApi, call: Callable[[AirflowApi], Any], *, watch: Watch | None, resume: str, interval: float
+) -> tuple[AirflowApi, Any]:
+    """``call(api)`` once the watch is satisfied, retried while the API server does not answer (a
+    restart takes seconds) and given up after :data:`API_GRACE_SECONDS` of silence."""
+    silent_since = None
+    while True:
+        if watch is not None:
+            api = watch.check(api)
+        try:
+            return api, call(api)
+        except (httpx.HTTPError, AirflowApiError) as exc:
+            if isinstance(exc, AirflowApiError) and exc.status is not None and exc.status < 500:
+                raise
+            silent_since = silent_since or time.monotonic()
+            silent = time.monotonic() - silent_since
+            if silent > API_GRACE_SECONDS:
+                raise AirflowDown(
+                    f"the Airflow API server at {api.base_url} has not answered for {silent:.0f} s "
+                    f"({one_line(exc, 160)})",
+                    resume,
+                ) from exc
+        time.sleep(interval)
 
 
 def follow(
     api: AirflowApi,
-    backfills: dict[str, dict[str, Any]],
+    backfills: dict[str, dict[str, Any] | None],
     months: MonthRange,
     *,
     on_progress: Callable[[Progress], None],
     timeout: float,
     interval: float = 3.0,
-) -> Progress:
-    """Poll until every backfill is complete (Airflow marks it when its last run finished)."""
+    watch: Watch | None = None,
+    resume: str = "",
+) -> tuple[AirflowApi, Progress]:
+    """Poll until every backfill is complete (Airflow marks it when its last run finished), failed
+    months included: a failed month is reported at the end, it does not stop the others."""
     deadline = time.monotonic() + timeout
     while True:
-        progress = poll(api, backfills, months)
+        api, progress = _answering(
+            api, lambda a: poll(a, backfills, months), watch=watch, resume=resume, interval=interval
+        )
         on_progress(progress)
         if progress.done:
-            return progress
+            return api, progress
         if time.monotonic() > deadline:
-            raise BackfillError(
-                f"backfill not finished after {timeout:.0f} s ({progress.finished}/{progress.total} months); "
-                "rerun the same command to keep following it"
+            raise AirflowDown(
+                f"backfill not finished after {timeout:.0f} s ({progress.finished}/{progress.total} month runs)",
+                resume,
             )
         time.sleep(interval)
 
@@ -243,9 +363,17 @@ def last_history_landing(api: AirflowApi, dag_ids: Iterable[str], months: MonthR
 
 
 def wait_for_build_after(
-    api: AirflowApi, landed_at: str, timeout: float, interval: float = 3.0, *, rebuild_failed_before: str = ""
+    api: AirflowApi,
+    landed_at: str,
+    timeout: float,
+    interval: float = 3.0,
+    *,
+    rebuild_failed_before: str = "",
+    watch: Watch | None = None,
+    resume: str = "",
 ) -> dict[str, Any]:
-    """The build that started after the last landing has read everything landed: wait for it.
+    """The build that started after the last landing has read everything landed: wait for it and
+    return it, successful or failed (the caller reports a failed one).
 
     Every landing event queues ``build_marts`` again (Airflow issue #52665); with max_active_runs=1 the
     builds run one after another, each over everything landed so far, so the last one is enough.
@@ -254,22 +382,19 @@ def wait_for_build_after(
     """
     deadline = time.monotonic() + timeout
     while True:
-        runs = api.all_dag_runs(BUILD_DAG)
+        api, runs = _answering(api, lambda a: a.all_dag_runs(BUILD_DAG), watch=watch, resume=resume, interval=interval)
         active = [r for r in runs if r["state"] not in FINISHED]
         after = [r for r in runs if (r["start_date"] or "") > landed_at]
         if after and not active:
             run = max(after, key=lambda r: r["start_date"])
-            if run["state"] == "success":
-                return run
-            if (run["start_date"] or "") < rebuild_failed_before:
+            if run["state"] == "failed" and (run["start_date"] or "") < rebuild_failed_before:
                 api.trigger(BUILD_DAG)
                 landed_at = rebuild_failed_before = run["start_date"]
                 time.sleep(interval)
                 continue
-            failed = api.failed_tasks(BUILD_DAG, run["dag_run_id"])
-            raise BackfillError(f"{BUILD_DAG} run {run['dag_run_id']} failed (tasks {failed}); see its logs")
+            return run
         if time.monotonic() > deadline:
-            raise BackfillError(f"no {BUILD_DAG} run finished after the last landed month within {timeout:.0f} s")
+            raise AirflowDown(f"no {BUILD_DAG} run finished after the last landed month within {timeout:.0f} s", resume)
         time.sleep(interval)
 
 
@@ -277,15 +402,83 @@ def builds_since(api: AirflowApi, since: str) -> list[dict[str, Any]]:
     return [r for r in api.all_dag_runs(BUILD_DAG) if (r["start_date"] or "") >= since]
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Something the backfill could not do, why (one line), and the command that retries just it."""
+
+    what: str
+    reason: str
+    retry: str
+
+
+def month_ranges(months: Iterable[str]) -> list[tuple[str, str]]:
+    """Consecutive ``YYYY-MM`` months grouped into (first, last) ranges."""
+    ranges: list[list[str]] = []
+    for month in sorted(set(months)):
+        if ranges and _next_month(ranges[-1][1]) == month:
+            ranges[-1][1] = month
+        else:
+            ranges.append([month, month])
+    return [(a, b) for a, b in ranges]
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year + 1:04d}-01" if mon == 12 else f"{year:04d}-{mon + 1:02d}"
+
+
+def month_failures(api: AirflowApi, progress: Progress, retry: str) -> list[Failure]:
+    """Each failed month run with its reason. ``retry`` re-runs the failed months only: the same range
+    with ``--reprocess-behavior failed`` (Airflow runs again only the months whose latest run failed,
+    and the range keeps the backfill's reference clock, the day after its last month)."""
+    failed = [
+        (month, dag_id, run)
+        for dag_id, runs in progress.runs.items()
+        for month, run in runs.items()
+        if run["state"] == "failed"
+    ]
+    return [
+        Failure(what=f"{dag_id} {month}", reason=api.run_failure_reason(dag_id, run["dag_run_id"]), retry=retry)
+        for month, dag_id, run in sorted(failed, key=lambda f: (f[0], f[1]))
+    ]
+
+
+def file_failures(api: AirflowApi, since: str, retry_files: Callable[[str], str]) -> list[Failure]:
+    """Each file-drop run that failed after ``since`` (ISO, UTC) and was not followed by a successful
+    one; ``retry_files(dag_id)`` is the command that retries that inbox."""
+    failures = []
+    for dag_id in FILE_DAGS:
+        runs = [r for r in api.dag_runs(dag_id) if (r["start_date"] or "") >= since]
+        failed = [r for r in runs if r["state"] == "failed"]
+        if not failed:
+            continue
+        last = max(failed, key=lambda r: r["start_date"] or "")
+        failures.append(
+            Failure(
+                what=f"{dag_id} run {last['dag_run_id']}",
+                reason=api.run_failure_reason(dag_id, last["dag_run_id"]),
+                retry=retry_files(dag_id),
+            )
+        )
+    return failures
+
+
 @dataclass
 class BackfillReport:
     months: MonthRange
-    backfills: dict[str, dict[str, Any]]
+    backfills: dict[str, dict[str, Any] | None]
     created: dict[str, bool]
     progress: Progress
     seconds: float
     builds: list[dict[str, Any]]
     final_build: dict[str, Any] | None
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 only when nothing is missing: every month landed, every file run landed, and the build
+        that read them published."""
+        return 1 if self.failures else 0
 
 
 def run_backfill(
@@ -297,24 +490,45 @@ def run_backfill(
     max_active_runs: int = 2,
     timeout: float = 3600,
     created_before: Iterable[str] = (),
+    watch: Watch | None = None,
+    resume: str = "",
+    retry: str = "",
+    retry_files: Callable[[str], str] | None = None,
+    files_since: str | None = None,
 ) -> BackfillReport:
-    """Create (or follow) the backfill of every history twin, show progress, wait for the final build.
+    """Create (or follow) the backfill of every history twin, show progress, wait for the final build,
+    and report what is missing with the commands that retry it.
 
     ``created_before``: twins whose backfill the caller has just created (the embedded path creates them
-    with the CLI); they are followed, and reported as created."""
+    with the CLI); they are followed, and reported as created. ``watch`` checks at every poll that
+    Airflow is alive; ``resume`` is the command that resumes this backfill, ``retry`` the one that
+    re-runs its failed months and ``retry_files(dag_id)`` the one that retries an inbox.
+    File-drop runs that failed since ``files_since`` (default: this call) are reported too."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
     started = time.monotonic()
     started_at = pendulum.now("UTC").isoformat()
-    backfills, created = {}, {}
+    retry = retry or resume
+    retry_files = retry_files or (lambda dag_id: resume)
+    backfills: dict[str, dict[str, Any] | None] = {}
+    created: dict[str, bool] = {}
     for dag_id in HISTORY_DAGS:
-        backfills[dag_id], created[dag_id] = ensure_backfill(
-            api, dag_id, months, reprocess_behavior=reprocess_behavior, max_active_runs=max_active_runs
+        api, (backfills[dag_id], created[dag_id]) = _answering(
+            api,
+            lambda a, d=dag_id: ensure_backfill(
+                a, d, months, reprocess_behavior=reprocess_behavior, max_active_runs=max_active_runs
+            ),
+            watch=watch,
+            resume=resume,
+            interval=3.0,
         )
         created[dag_id] = created[dag_id] or dag_id in set(created_before)
-        verb = "created" if created[dag_id] else "following unfinished"
-        console.print(f"{verb} {_describe(backfills[dag_id])}")
+        if backfills[dag_id] is None:
+            console.print(f"{dag_id}: every month {months.label()} already landed; nothing to reprocess")
+        else:
+            verb = "created" if created[dag_id] else "following unfinished"
+            console.print(f"{verb} {_describe(backfills[dag_id])}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Bar(*columns, console=console, transient=False) as bar:
         task = bar.add_task(f"months landed {months.label()}", total=months.months * len(HISTORY_DAGS))
@@ -323,18 +537,27 @@ def run_backfill(
             failed = f" ({len(p.failed)} failed)" if p.failed else ""
             bar.update(task, completed=p.finished, description=f"months landed {months.label()}{failed}")
 
-        progress = follow(api, backfills, months, on_progress=show, timeout=timeout)
-    if progress.failed:
-        listed = ", ".join(progress.failed[:12]) + (" …" if len(progress.failed) > 12 else "")
-        raise BackfillError(
-            f"{len(progress.failed)} month run(s) failed: {listed}; fix the cause (task logs in the Airflow UI) and "
-            "rerun this command with --reprocess-behavior failed"
-        )
+        api, progress = follow(api, backfills, months, on_progress=show, timeout=timeout, watch=watch, resume=resume)
+    failures = month_failures(api, progress, retry)
+    if failures:
+        ranges = ", ".join(a if a == b else f"{a} → {b}" for a, b in month_ranges(f.what[-7:] for f in failures))
+        console.print(f"month runs failed ({ranges}); the other months landed: building what landed …")
     final_build = None
     landed_at = last_history_landing(api, HISTORY_DAGS, months)
     if landed_at:
         console.print("waiting for the build that read the last landed month …")
-        final_build = wait_for_build_after(api, landed_at, timeout, rebuild_failed_before=started_at)
+        final_build = wait_for_build_after(
+            api, landed_at, timeout, rebuild_failed_before=started_at, watch=watch, resume=resume
+        )
+        if final_build["state"] != "success":
+            failures.append(
+                Failure(
+                    what=f"{BUILD_DAG} run {final_build['dag_run_id']} (nothing new was published)",
+                    reason=api.run_failure_reason(BUILD_DAG, final_build["dag_run_id"]),
+                    retry=resume,
+                )
+            )
+    failures += file_failures(api, files_since or started_at, retry_files)
     return BackfillReport(
         months=months,
         backfills=backfills,
@@ -343,4 +566,5 @@ def run_backfill(
         seconds=time.monotonic() - started,
         builds=builds_since(api, started_at),
         final_build=final_build,
+        failures=failures,
     )

@@ -33,7 +33,7 @@ def dbt_build(run_id: str) -> dict[str, Any]:
 
 
 def quality_gate(run_id: str) -> dict[str, Any]:
-    from parmetrics.quality.gate import run_mart_gate
+    from parmetrics.quality.mart_gate import run_mart_gate
 
     with fail_without_retry_on_bad_data():
         results = run_mart_gate(paths(), run_id=run_id)

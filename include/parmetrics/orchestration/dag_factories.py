@@ -1,4 +1,5 @@
-"""The ingestion DAGs of the two database sources and their monthly history twins, from one factory.
+"""The ingestion DAGs, from two factories: the database sources (with their monthly history twins)
+and the file drops.
 
 Each database source has two DAGs with the same extraction tasks:
 
@@ -13,6 +14,10 @@ Each database source has two DAGs with the same extraction tasks:
 
 A twin's tasks run in the ``history_ingestion`` pool (a few slots), so a backfill cannot take every
 executor slot from the nightly runs; the build's DuckDB writes stay behind the one-slot writer pool.
+
+The file drops (``ingest_finance``, ``ingest_reference``) are event-driven: the inbox asset's watcher
+claims the dropped files and its event starts the DAG, whose one task lands (or quarantines) every
+claimed file and emits the landing asset.
 """
 
 from __future__ import annotations
@@ -148,3 +153,55 @@ def _history_tasks(source: DatabaseSource, dag_id: str) -> None:
 
     for dataset in source.datasets:
         extract.override(task_id=f"extract_{dataset}")(dataset)
+
+
+@dataclass(frozen=True)
+class FileDropSource:
+    """What differs between the file drops: names, the inbox asset that starts the DAG, the landing."""
+
+    dag_id: str
+    task_id: str
+    inbox: Asset  # carries the inbox watcher (its trigger claims the files)
+    landing: Asset
+    land: str  # the task callable in ``orchestration/ingestion.py``, looked up when the task runs
+    tag: str
+
+
+FINANCE = FileDropSource(
+    dag_id="ingest_finance",
+    task_id="land_finance_files",
+    inbox=assets.FINANCE_INBOX,
+    landing=assets.LANDING_FINANCE,
+    land="land_finance_inbox",
+    tag="finance",
+)
+REFERENCE = FileDropSource(
+    dag_id="ingest_reference",
+    task_id="land_reference_files",
+    inbox=assets.REFERENCE_INBOX,
+    landing=assets.LANDING_REFERENCE,
+    land="land_reference_inbox",
+    tag="reference",
+)
+
+
+def file_drop_dag(source: FileDropSource, doc: str) -> DAG:
+    """The event-driven DAG of one file drop: one run per inbox event (one at a time, so two runs never
+    process the same claimed files), one task landing every claimed file; ``doc`` is its ``doc_md``."""
+    with DAG(
+        dag_id=source.dag_id,
+        schedule=[source.inbox],
+        start_date=NIGHTLY_START,
+        catchup=False,
+        max_active_runs=1,
+        default_args={"retries": 1, "retry_delay": pendulum.duration(seconds=30)},
+        doc_md=doc,
+        tags=["ingestion", source.tag],
+    ) as dag:
+
+        @task(task_id=source.task_id, outlets=[source.landing])
+        def land_files() -> list[dict]:
+            return getattr(ingestion, source.land)()
+
+        land_files()
+    return dag

@@ -158,7 +158,7 @@ def _summarise(outcomes: list[dict[str, Any]], kind: str, inbox: Path) -> list[d
         (log.warning if o["status"] == "quarantined" else log.info)("%s file %s", kind, o)
     gate_failures = [f"{o['file']}: {o['gate_failure']}" for o in outcomes if o.get("gate_failure")]
     if gate_failures:
-        from parmetrics.quality.gate import QualityGateError
+        from parmetrics.quality.errors import QualityGateError
 
         # The other files have landed; this run fails so the failure is seen and no event is emitted.
         with fail_without_retry_on_bad_data():

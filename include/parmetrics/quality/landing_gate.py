@@ -32,7 +32,7 @@ import pyarrow as pa
 from parmetrics.config import EXPECTATIONS_DIR, Paths
 from parmetrics.landing.schemas import LANDING_SCHEMAS
 from parmetrics.landing.writer import committed_batches
-from parmetrics.quality.gate import (
+from parmetrics.quality.runner import (
     FailedExpectation,
     SuiteResult,
     build_data_docs,

@@ -57,7 +57,7 @@ def reports_dir(paths: Paths) -> Path:
 
 
 def gx_docs_index(paths: Paths) -> Path:
-    # Where the quality gate renders Data Docs (quality/gate.py build_data_docs).
+    # Where the quality gate renders Data Docs (quality/runner.py build_data_docs).
     return paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 

@@ -36,6 +36,7 @@ from parmetrics import ops
 from parmetrics.config import Paths
 from parmetrics.landing.writer import BatchWriter, batch_dir, file_sha256, read_manifest
 from parmetrics.quality.errors import QualityGateError
+from parmetrics.triggers import claim as _claim
 
 log = logging.getLogger(__name__)
 
@@ -378,28 +379,9 @@ def process_file(path: Path, data_paths: Paths, specs: dict[str, DatasetSpec], s
 
 
 def claim_files(inbox: Path, pattern: re.Pattern[str] | None = None) -> list[Path]:
-    """Move every complete file in ``inbox`` (not hidden, not a folder) into ``inbox/.processing``.
-
-    A rename is atomic, so two claimers never both get a file; writers drop files under a hidden
-    temporary name and rename them in, so a half-written file is never claimed.
-    """
-    processing = inbox / PROCESSING
-    claimed = []
-    if not inbox.is_dir():
-        return claimed
-    for path in sorted(inbox.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if pattern is not None and not pattern.match(path.name):
-            continue
-        processing.mkdir(exist_ok=True)
-        target = processing / path.name
-        try:
-            path.rename(target)
-        except FileNotFoundError:  # another claimer was first
-            continue
-        claimed.append(target)
-    return claimed
+    """Claim the inbox's entries into ``inbox/.processing`` (``parmetrics.triggers.claim``: only regular
+    files are ever read; anything else is refused when the claimed entries are processed)."""
+    return _claim.claim_files(inbox, pattern)[0]
 
 
 def process_inbox(
@@ -410,10 +392,9 @@ def process_inbox(
     Files are processed in (period, version) order, so a re-send and its original dropped together
     end with the re-send landed.
     """
-    if claim:
-        claim_files(inbox)
-    processing = inbox / PROCESSING
-    files = [p for p in processing.iterdir() if p.is_file()] if processing.is_dir() else []
+    refused = _claim.claim_files(inbox)[1] if claim else []
+    files, irregular = _claim.sort_claimed(inbox / PROCESSING)
+    refusals = [_claim.refuse(r, data_paths, source) for r in [*irregular, *refused]]
 
     def order(p: Path) -> tuple[Any, ...]:
         try:
@@ -422,4 +403,4 @@ def process_inbox(
         except FileRejected:
             return (1, "", "", 0, p.name)
 
-    return [process_file(p, data_paths, specs, source) for p in sorted(files, key=order)]
+    return refusals + [process_file(p, data_paths, specs, source) for p in sorted(files, key=order)]

@@ -7,13 +7,15 @@ drop files: a hidden temporary name renamed into place). When it finds files it 
 renames them into ``<inbox>/.processing/`` — and yields one event naming them. Airflow re-creates the
 trigger after each event; the claimed files are no longer in the inbox, so it never fires twice for
 one file. The DAG then processes everything in ``.processing`` (so a file claimed by a trigger whose
-event was lost is still processed by the next run).
+event was lost is still processed by the next run). Only regular files are ever read: a symlink, a
+FIFO or a folder is refused (``parmetrics.triggers.claim``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import stat
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +23,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from parmetrics.sources.file_drops import FILE_NAME, claim_files
+from parmetrics.sources.file_drops import FILE_NAME
+from parmetrics.triggers.claim import REFERENCE_FOLDER, claim_files
 
 
 class InboxFileTrigger(BaseEventTrigger):
@@ -56,14 +59,17 @@ class InboxFileTrigger(BaseEventTrigger):
         )
 
     def _settled(self, inbox: Path) -> bool:
+        """Something to claim, none of it touched within ``settle_seconds``. Entries are looked at with
+        ``lstat``: a symlink or a FIFO is claimed (to be refused by the run), never followed or opened."""
         now = time.time()
         try:
-            entries = [p for p in inbox.iterdir() if not p.name.startswith(".") and p.is_file()]
+            entries = [p.lstat() for p in inbox.iterdir() if not p.name.startswith(".") and p.name != REFERENCE_FOLDER]
         except FileNotFoundError:
             return False
+        entries = [e for e in entries if not stat.S_ISDIR(e.st_mode)]
         if not entries:
             return False
-        return all(now - p.stat().st_mtime >= self.settle_seconds for p in entries)
+        return all(now - e.st_mtime >= self.settle_seconds for e in entries)
 
     def claim(self) -> list[str]:
         """One scan: claim what is there (synchronous; also used by tests)."""
@@ -71,7 +77,7 @@ class InboxFileTrigger(BaseEventTrigger):
         if not self._settled(inbox):
             return []
         pattern = None if self.claim_all else re.compile(FILE_NAME.pattern)
-        return [p.name for p in claim_files(inbox, pattern)]
+        return [p.name for p in claim_files(inbox, pattern)[0]]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         while True:

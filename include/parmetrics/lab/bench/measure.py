@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parmetrics.config import Paths
+from parmetrics.config import Paths, write_private_file
 
 
 class StageError(RuntimeError):
@@ -40,7 +40,8 @@ def run_stage(name: str, args: dict[str, Any], env: dict[str, str], workdir: Pat
     args_file = workdir / f"{name}.args.json"
     result_file = workdir / f"{name}.result.json"
     log_file = workdir / f"{name}.log"
-    args_file.write_text(json.dumps(args, default=str))
+    # The args carry the simulated API's token: private from the first byte.
+    write_private_file(args_file, json.dumps(args, default=str))
     result_file.unlink(missing_ok=True)
     started = time.perf_counter()
     with log_file.open("wb") as log:

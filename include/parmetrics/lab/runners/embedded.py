@@ -9,8 +9,9 @@ Airflow home lives in ``<data>/airflow``, so a second start after a crash finds 
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -18,47 +19,59 @@ from rich.console import Console
 from parmetrics.config import Paths
 from parmetrics.lab.runners.standalone import Standalone, airflow_cli
 from parmetrics.orchestration.airflow_api import AirflowApi
-from parmetrics.orchestration.backfill import REPROCESS_BEHAVIORS, BackfillError, MonthRange
-from parmetrics.orchestration.external import external_systems
+from parmetrics.orchestration.backfill import REPROCESS_BEHAVIORS, AirflowDown, BackfillError, MonthRange
 
 
 @contextlib.contextmanager
 def embedded_airflow(
     paths: Paths, settings, console: Console, dag_ids: set[str], *, land_files: bool = True
 ) -> Iterator[tuple[AirflowApi, Standalone]]:
-    """Start the simulated sources and Airflow standalone; yield its API once every DAG is parsed and
-    unpaused (and, with ``land_files``, once the inbox watchers have landed the dropped files: the
-    dossier landing suite checks unit codes against the reference snapshots). Stops everything on exit."""
-    from parmetrics.lab.demo import demo_secrets, pipeline_env, prepare_sources, simulator, wait_for_file_ingestion
+    """Start the simulated sources and Airflow standalone (``lab.demo.sources_and_airflow``, as ``make
+    run`` does); yield its API once every DAG is parsed and unpaused (and, with ``land_files``, once the
+    inbox watchers have handled the dropped files: the dossier landing suite checks unit codes against
+    the reference snapshots). A failed file run does not stop it: the backfill reports it at the end.
+    Stops everything on exit."""
+    from parmetrics.lab.demo import sources_and_airflow, wait_for_file_ingestion
 
-    ext = external_systems()
-    for line in ext.describe():
-        console.print(line)
-    real = {"dossiers": ext.dossier_api, "documents": ext.document_db, "reference": ext.finance_inbox}
-    real["finance"] = ext.finance_inbox
-    simulated = tuple(name for name, value in real.items() if not value)
-    secret = demo_secrets(paths)
-    db = prepare_sources(paths, settings, console, sources=simulated) if simulated else None
-    workdir = paths.root / "run"
-    workdir.mkdir(parents=True, exist_ok=True)
-    serving = simulator(db, secret["dossier_api_token"], workdir) if db and not ext.dossier_api else nullcontext()
-    with serving as port:
-        env = pipeline_env(paths, settings, secret, port)
-        if ext.any:
-            env.pop("PARMETRICS_CLOCK")
-        env.update(ext.env())
-        airflow = Standalone(paths.root / "airflow", env)
-        console.print(f"starting Airflow standalone (AIRFLOW_HOME={airflow.airflow_home}, UI {airflow.base_url}) …")
-        started_at = datetime.now(UTC).isoformat()
-        airflow.start()
-        try:
-            api = airflow.wait_ready(dag_ids, timeout=settings.timeout)
-            if land_files:
-                wait_for_file_ingestion(api, paths, console, settings.timeout, since=started_at)
-            yield api, airflow
-        finally:
-            console.print("stopping Airflow …")
-            airflow.stop()
+    started_at = datetime.now(UTC).isoformat()
+    with sources_and_airflow(paths, settings, console, dag_ids) as (api, airflow):
+        if land_files:
+            wait_for_file_ingestion(api, paths, console, settings.timeout, since=started_at, fail_on_failed_runs=False)
+        yield api, airflow
+
+
+@dataclass
+class EmbeddedWatch:
+    """Keeps the embedded Airflow alive during a backfill: at every poll, a scheduler or API server
+    whose process is gone (SIGKILL, OOM, "database is locked" on SQLite) is said so and started again
+    — the backfill lives in the metadata database and the new scheduler resets the orphaned tasks.
+    After ``max_restarts`` of one component it gives up with the reason and the resume command."""
+
+    airflow: Standalone
+    console: Console
+    dag_ids: set[str]
+    resume: str
+    max_restarts: int = 3
+    restarts: Counter = field(default_factory=Counter)
+    timeout: float = 300
+
+    def check(self, api: AirflowApi) -> AirflowApi:
+        dead = self.airflow.dead_components()
+        if not dead:
+            return api
+        for name, how in dead.items():
+            what = "Airflow standalone" if name == "standalone" else f"the Airflow {name}"
+            if self.restarts[name] >= self.max_restarts:
+                raise AirflowDown(f"{what} died again ({how}) after {self.max_restarts} restarts", self.resume)
+            self.restarts[name] += 1
+            self.console.print(
+                f"[yellow]{what} died ({how}); restarting it ({self.restarts[name]} of {self.max_restarts}) …[/yellow]"
+            )
+            self.airflow.restart(name)
+        if "standalone" in dead or "api-server" in dead:
+            api = self.airflow.wait_ready(self.dag_ids, timeout=self.timeout)
+        self.console.print("Airflow is back; following the backfill")
+        return api
 
 
 def create_backfill_with_cli(

@@ -90,12 +90,24 @@ def create_pools(env: dict[str, str]) -> None:
     )
 
 
+# The components whose death stops a backfill: the scheduler runs the months, the API server serves
+# the wrapper and every task (Airflow 3 tasks talk to its execution API).
+WATCHED_COMPONENTS = ("scheduler", "api-server")
+# ``airflow standalone`` migrates the database before it spawns its components.
+STARTUP_GRACE_SECONDS = 120.0
+
+
 @dataclass
 class Standalone:
     airflow_home: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     api_port: int = 0
     proc: subprocess.Popen | None = None
+    # Components started again by :meth:`restart` after ``airflow standalone``'s own copy died
+    # (standalone does not restart them itself).
+    restarted: dict[str, subprocess.Popen] = field(default_factory=dict)
+    started_at: float = 0.0
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)  # component → pid seen running
 
     def __post_init__(self) -> None:
         self.api_port = self.api_port or free_port()
@@ -117,6 +129,8 @@ class Standalone:
         create_pools(self.env)
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
+        self._seen = {}
         self.prepare()
         log_file = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -148,6 +162,66 @@ class Standalone:
             time.sleep(2)
         raise TimeoutError(f"Airflow not ready with DAGs {sorted(dag_ids)} after {timeout:.0f} s; see {self.log_path}")
 
+    def _component(self, name: str) -> psutil.Process | bool | None:
+        """The process of component ``name`` (``scheduler``, ``api-server`` …): standalone's own child or
+        the one :meth:`restart` started; False when it is known dead (the process seen running before
+        exited, or is a zombie: standalone never reaps its children), None when none was seen yet."""
+        mine = self.restarted.get(name)
+        if mine is not None:
+            return psutil.Process(mine.pid) if mine.poll() is None else False
+        seen = self._seen.get(name)
+        if seen is not None:
+            try:
+                proc = psutil.Process(seen)
+                return False if proc.status() == psutil.STATUS_ZOMBIE else proc
+            except psutil.NoSuchProcess:
+                return False
+        try:
+            children = psutil.Process(self.proc.pid).children() if self.proc else []
+        except psutil.NoSuchProcess:
+            return None
+        # ``airflow api-server`` renames itself "airflow api_server -- host:… port:…".
+        spellings = {name, name.replace("-", "_")}
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if spellings & set(" ".join(child.cmdline()).split()[:4]) and child.status() != psutil.STATUS_ZOMBIE:
+                    self._seen[name] = child.pid
+                    return child
+        return None
+
+    def dead_components(self) -> dict[str, str]:
+        """Watched components that are not running, each with how it ended ("standalone": all of it).
+
+        A component is dead when its process exited (a zombie: standalone never reaps its children) or,
+        past a start-up grace, when there is none at all."""
+        if self.proc is None:
+            return {}
+        if self.proc.poll() is not None:
+            return {"standalone": f"airflow standalone exited with {self.proc.returncode}"}
+        dead = {}
+        for name in WATCHED_COMPONENTS:
+            found = self._component(name)
+            starting = time.monotonic() - self.started_at < STARTUP_GRACE_SECONDS
+            if found is False or (found is None and not starting):
+                mine = self.restarted.get(name)
+                dead[name] = f"exit status {mine.returncode}" if mine is not None else "its process is gone"
+        return dead
+
+    def restart(self, name: str) -> None:
+        """Start component ``name`` again beside the running ones (same environment, same log file)."""
+        if name == "standalone":
+            self.stop()
+            self.start()
+            return
+        log_file = self.log_path.open("ab")
+        self.restarted[name] = subprocess.Popen(
+            [str(venv_bin() / "airflow"), name],
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() reaches whatever it spawns
+        )
+
     def stop(self, timeout: float = 30) -> None:
         """Terminate the components first, then standalone itself; kill whatever is left."""
         if self.proc is None:
@@ -157,6 +231,10 @@ class Standalone:
             procs = [*parent.children(recursive=True), parent]
         except psutil.NoSuchProcess:
             procs = []
+        for mine in self.restarted.values():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                extra = psutil.Process(mine.pid)
+                procs += [*extra.children(recursive=True), extra]
         for p in procs:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.terminate()
@@ -164,11 +242,14 @@ class Standalone:
         for p in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # anything that escaped the snapshot
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
+        for group in [self.proc.pid, *(mine.pid for mine in self.restarted.values())]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)  # anything that escaped the snapshot (orphaned workers)
+        for proc in [self.proc, *self.restarted.values()]:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
         self.proc = None
+        self.restarted = {}
 
     def __enter__(self) -> Standalone:
         self.start()

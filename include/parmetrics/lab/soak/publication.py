@@ -31,7 +31,8 @@ class Publication:
         clock: datetime | None = None,
     ) -> None:
         from parmetrics.publish import publish
-        from parmetrics.quality.gate import QualityGateError, run_mart_gate
+        from parmetrics.quality.errors import QualityGateError
+        from parmetrics.quality.mart_gate import run_mart_gate
         from parmetrics.transform.dbt_runner import build
 
         clock = clock or cutoff
@@ -158,7 +159,8 @@ class Publication:
 
     def _tampered_build_through_gate(self, result: RoundResult) -> None:
         """A copy of the build, broken the way a faulty model would break it, must not pass the gate."""
-        from parmetrics.quality.gate import QualityGateError, run_mart_gate
+        from parmetrics.quality.errors import QualityGateError
+        from parmetrics.quality.mart_gate import run_mart_gate
 
         copy = self.state.paths.warehouse / "soak_tampered.duckdb"
         shutil.copyfile(self.state.paths.build_db, copy)

@@ -1,0 +1,152 @@
+"""The mart gate: every suite of ``expectations/marts`` against the build file, before publication.
+
+The build is attached as ``build`` and the current publication, if any, as ``published``, so a suite
+can compare the two; a suite with ``meta.incremental`` may validate only the rows that changed
+(``quality/incremental.py``). Any failure raises :class:`QualityGateError` and the last good
+publication stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from parmetrics.config import Paths, reference_now
+from parmetrics.quality.incremental import incremental_frame, same_shape, trusted_suites
+from parmetrics.quality.runner import (
+    FailedExpectation,
+    SuiteResult,
+    build_data_docs,
+    load_suite,
+    record_and_raise,
+    validate_frame,
+)
+from parmetrics.quality.suites import incremental_key, mart_suites, suite_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+SIZE_COLUMNS = [
+    "table_name",
+    "rows",
+    "previous_rows",
+    "rows_vs_previous",
+    "units",
+    "previous_units",
+    "units_vs_previous",
+]
+
+
+def _size(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> tuple[int, int] | None:
+    """(rows, distinct unit codes) of ``<catalog>.<table>``, or None when the catalog has no such table."""
+    schema, name = table.split(".")
+    columns = {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
+            [catalog, schema, name],
+        ).fetchall()
+    }
+    if not columns:
+        return None
+    units = "count(distinct unit_code)" if "unit_code" in columns else "0"
+    rows, unit_count = con.execute(f"select count(*), {units} from {catalog}.{table}").fetchone()
+    return int(rows), int(unit_count)
+
+
+def publication_size_frame(con: duckdb.DuckDBPyConnection, tables: list[str]) -> pd.DataFrame:
+    """One row per mart in ``tables``: its rows and units in the build and in the current publication.
+
+    A mart missing from the build counts as empty; the ratios are null when there is no previous
+    publication of the mart (or it was empty), so the first publication is held only to "not empty".
+    """
+    rows = []
+    for table in tables:
+        new_rows, new_units = _size(con, "build", table) or (0, 0)
+        previous = _size(con, "published", table)
+        old_rows, old_units = previous if previous else (None, None)
+        rows.append(
+            {
+                "table_name": table,
+                "rows": new_rows,
+                "previous_rows": old_rows,
+                "rows_vs_previous": new_rows / old_rows if old_rows else None,
+                "units": new_units,
+                "previous_units": old_units,
+                "units_vs_previous": new_units / old_units if old_units else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=SIZE_COLUMNS).astype({"rows_vs_previous": float, "units_vs_previous": float})
+
+
+def _suite_frame(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any]) -> pd.DataFrame:
+    meta = suite_def["meta"]
+    if meta.get("frame") == "publication_size":
+        return publication_size_frame(con, meta["tables"])
+    query = meta.get("query") or f"select * from {meta['table']}"
+    now = reference_now().isoformat(sep=" ")
+    return con.execute(query.replace("{reference_now}", f"timestamp '{now}'")).df()
+
+
+def run_mart_gate(
+    paths: Paths,
+    *,
+    run_id: str | None = None,
+    database: Path | None = None,
+    docs: bool = True,
+    incremental: bool = True,
+) -> list[SuiteResult]:
+    """Validate every mart suite against the build file (read-only); raise on any failure.
+
+    The build is attached as ``build`` (and is the default catalog) and the current publication, if
+    any, as ``published``, so a suite can compare the two. Suites that need a publication are skipped
+    on the very first one.
+
+    A suite with ``meta.incremental`` (row-level expectations only, see :func:`incremental_key`)
+    validates only the rows that differ from the current publication when that publication passed the
+    same suite (same fingerprint) and its table has the same columns; otherwise, or with
+    ``incremental=False``, every row. At 8M dossiers a nightly build changes a few thousand of them.
+    """
+    database = database or paths.build_db
+    docs_root = paths.root.resolve() / "gx" if docs else None
+    results = []
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{database}' as build (read_only)")
+        has_published = paths.published_db.exists()
+        if has_published:
+            con.execute(f"attach '{paths.published_db}' as published (read_only)")
+        trusted = trusted_suites(con) if has_published and incremental else {}
+        con.execute("use build")
+        for suite_path in mart_suites():
+            suite_def = load_suite(suite_path)
+            fingerprint = suite_fingerprint(suite_def)
+            key = incremental_key(suite_def)
+            table = suite_def["meta"].get("table")
+            table_rows = None
+            try:
+                if key is not None and trusted.get(suite_def["name"]) == fingerprint and same_shape(con, table):
+                    frame = incremental_frame(con, table, key)
+                    table_rows = con.execute(f"select count(*) from build.{table}").fetchone()[0]
+                else:
+                    frame = _suite_frame(con, suite_def)
+            except duckdb.Error as exc:
+                # A mart that is missing or changed shape fails its suite instead of crashing the gate.
+                failure = FailedExpectation("query", None, {}, str(exc).splitlines()[0], None)
+                results.append(SuiteResult(suite=suite_def["name"], rows=0, evaluated=1, failures=[failure]))
+                continue
+            result = validate_frame(frame, suite_def, docs_root=docs_root, run_name=run_id)
+            result.table_rows, result.fingerprint = table_rows, fingerprint
+            scope = f"{result.rows} changed rows of {table_rows}" if table_rows is not None else f"{result.rows} rows"
+            log.info("suite %s on %s: %s", result.suite, scope, "passed" if result.success else "FAILED")
+            results.append(result)
+    finally:
+        con.close()
+    if docs_root is not None:
+        log.info("Data Docs: %s", build_data_docs(docs_root))
+    record_and_raise(paths, results, run_id=run_id, stage="marts")
+    return results
