@@ -37,8 +37,8 @@
 {#- The scored rows of criteria_scores (and criteria_scores_restated) from a relation `rated` with
     period_grain, period_start, period_end, unit_code, unit_name, unit_level, criterion_code, numerator,
     denominator, rate, is_period_closed and as_of: each row scored by the scoring_rules version valid at
-    the period's end for the unit's level (a criterion without a rule for a level — e.g. 766.1.x below
-    the province — has no row there). `extra_columns` are appended after the contract's columns. -#}
+    the period's end for the unit's level (a criterion without a rule for a level — e.g. 766.1.1–766.1.3
+    below the province — has no row there). `extra_columns` are appended after the contract's columns. -#}
 {% macro scored_criteria(rated, extra_columns=[]) -%}
 select
     cast(rated.period_grain as varchar) as period_grain,

@@ -31,7 +31,7 @@ unit_sums as (
 
 uncarried as (
     -- Unit-level counts that no unit row carries: no unit code, the province's own code, or a criterion
-    -- scored for the province only (766.1.4) or not for the unit's level.
+    -- not scored for the unit's level.
     select
         counts.period_grain,
         counts.period_start,

@@ -650,6 +650,12 @@ def approx(row: tuple) -> tuple:
 
 # (unit, criterion) -> (numerator, denominator, points) for May 2024 (month grain).
 MAY_EXPECTED = {
+    # received in May A1-A6 (A7 in April; A8, A9 never accepted); synced A1, A3 (weeks later still counts),
+    # A4, A5; every unit has its own row (METRICS.md §3): 6 x 4/6
+    ("S01", "766.1.4"): (4, 6, 4.0),
+    ("S02", "766.1.4"): (1, 1, 6.0),
+    # B1 synced, B2 not: 6 x 1/2
+    ("H01", "766.1.4"): (1, 2, 3.0),
     # S01: A1 O, A2 O, A3 L, A4 U, A5 O, A6 PL, A7 E -> 4 of 6 classified; 20 x 4/6
     ("S01", "766.2.1"): (4, 6, 20 * 4 / 6),
     # online A1, A3, A4, A6 of 6 received; target 0.5 -> capped at 6
@@ -689,7 +695,7 @@ MAY_EXPECTED = {
     # in force at 05-31: P1, P2, P3, P5, P6 (P4 expired); with all parts P1, P2, P5; 2 x 3/5
     ("T01", "766.1.3"): (3, 5, 1.2),
     # received in May 10 (S01 6, S02 1, H01 2, T01 1); synced A1, A3 (weeks later still counts), A4, A5, F1,
-    # B1, C1 = 7; 6 x 0.7
+    # B1, C1 = 7 = the units' 4 + 1 + 1 and C1, coded to the province itself; 6 x 0.7
     ("T01", "766.1.4"): (7, 10, 4.2),
     # classified S01 6 + S02 1 + H01 1 + T01 1 = 9; within 4 + 1 + 1 + 0 = 6; 20 x 6/9
     ("T01", "766.2.1"): (6, 9, 20 * 6 / 9),
@@ -815,8 +821,10 @@ def test_every_code_for_the_levels_it_applies_to(warehouse: Warehouse) -> None:
     ]
     par8 = ["PAR.8.enterprise_revenue_share", "PAR.8.new_enterprises", "PAR.8.revenue_vs_estimate"]
     assert codes["province"] == sorted(all_766 + par + par8)
-    assert codes["department"] == sorted([c for c in all_766 if not c.startswith("766.1.")] + par)
-    assert "PAR.8.new_enterprises" in codes["district"] and "766.1.4" not in codes["district"]
+    # 766.1.1-766.1.3 are the province's only (METRICS.md §5); 766.1.4 counts dossiers, so every unit has it.
+    assert codes["department"] == sorted([c for c in all_766 if c not in ("766.1.1", "766.1.2", "766.1.3")] + par)
+    assert "PAR.8.new_enterprises" in codes["district"] and "766.1.4" in codes["district"]
+    assert not {"766.1.1", "766.1.2", "766.1.3"} & set(codes["district"])
     assert not {"766.5.3", "766.6.1", "766.6.2"} & set(codes["province"])
     grains = warehouse.rows("select distinct period_grain from marts.criteria_scores where criterion_code like 'PAR.%'")
     assert grains == [("year",)]
@@ -849,9 +857,15 @@ def test_dossier_facts_and_catalogue_as_of(warehouse: Warehouse) -> None:
 
 
 def test_overdue_and_violations(warehouse: Warehouse) -> None:
-    overdue = warehouse.rows("select dossier_key, has_apology from marts.overdue_dossiers order by 1")
-    # Unfinished past due at as_of: A6 and A7 (A4, B2 have no due date; E3 is due 2025-02-12).
-    assert sorted(overdue) == sorted([(_md5("A6"), False), (_md5("A7"), False)])
+    overdue = warehouse.rows(
+        "select dossier_key, dossier_code, has_apology, timeliness, working_days_overdue from marts.overdue_dossiers"
+    )
+    # Unfinished past due at as_of: A6 (two requests: pending late; 2024-05-21 .. 2025-02-10). A7 is past
+    # due too, but waits for the applicant on its one request, made in time: its clock is stopped, not
+    # overdue. A4, B2 have no due date; E3 is due 2025-02-12. Working days from Tue 2024-05-21 to Mon
+    # 2025-02-10: May 9, Jun 20, Jul 23, Aug 22, Sep 19 (09-02, 09-03 off), Oct 23, Nov 21, Dec 22, Jan 17
+    # (01-01 and Tết 01-27..01-31 off), Feb 6 (02-03..02-07, 02-10) = 182.
+    assert overdue == [(_md5("A6"), "A6", False, "pending_late", 182)]
     violations = warehouse.rows("select dossier_key, violation_code from marts.dossier_violations")
     by_dossier: dict[str, set[str]] = {}
     for key, code in violations:
@@ -866,6 +880,9 @@ def test_overdue_and_violations(warehouse: Warehouse) -> None:
     assert by_dossier[_md5("A3")] == {"late_without_timely_apology", "components_not_attached"}
     assert by_dossier[_md5("A6")] == {"late_without_timely_apology", "multiple_supplement_requests"}
     assert _md5("A1") not in by_dossier
+    # Every row carries the dossier number beside its key.
+    codes = warehouse.rows("select distinct dossier_key, dossier_code from marts.dossier_violations")
+    assert all(key == _md5(code) for key, code in codes) and {c for _, c in codes} >= {"A2", "A3", "A6"}
     listed = warehouse.rows("select unit_code, procedure_code, unit_name from marts.expired_procedures_listed")
     assert listed == [("S01", "P4", "Sở Tư pháp")]
 
@@ -885,15 +902,16 @@ def test_scorecard_766(warehouse: Warehouse) -> None:
     assert s01["unit_code"] == "S01"
     # progress 20 x 4/6; online service 3.3333 + 2 + 6; payment 2 + 2 + 4;
     # digitisation 3 + 3.3333 + 0.4167 + 0.6667 + 1.3333 + 1.5 = 10.25; satisfaction 3.3333
-    assert s01["transparency_points"] is None
+    # transparency: 766.1.4 only (6 x 4/6); 766.1.1-766.1.3 are the province's
+    assert s01["transparency_points"] == pytest.approx(4.0)
     assert s01["progress_points"] == pytest.approx(40 / 3)
     assert s01["online_service_points"] == pytest.approx(34 / 3)
     assert s01["online_payment_points"] == pytest.approx(8.0)
     assert s01["digitisation_points"] == pytest.approx(10.25)
     assert s01["satisfaction_points"] == pytest.approx(10 / 3)
-    assert s01["total_points"] == pytest.approx(46.25)
-    # covered: 20 + 12 + 10 + 20 (digitisation without 766.5.3) + 6 (6.3 only)
-    assert s01["covered_max_points"] == 68.0
+    assert s01["total_points"] == pytest.approx(50.25)
+    # covered: 6 (1.4) + 20 + 12 + 10 + 20 (digitisation without 766.5.3) + 6 (6.3 only)
+    assert s01["covered_max_points"] == 74.0
     # S02 (F1 is perfect) ranks above S01.
     assert [(r["unit_code"], r["rank_in_level"]) for r in rows] == [("S01", 2), ("S02", 1)]
 

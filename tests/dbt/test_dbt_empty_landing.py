@@ -37,6 +37,7 @@ def test_only_debris_was_landed(empty_warehouse: Warehouse) -> None:
         "marts.par_scorecard",
         "marts.dossier_facts",
         "marts.overdue_dossiers",
+        "marts.due_soon_dossiers",
         "marts.dossier_violations",
         "marts.expired_procedures_listed",
         "marts.year_end_forecast",

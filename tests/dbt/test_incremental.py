@@ -18,7 +18,9 @@ incremental logic go wrong:
    dossier change (pending dossiers turn late, periods close and open), and an empty dossier window
    commits a batch without part files;
 5. an interrupted build: a new batch is merged into staging by a partial run, then a whole build must
-   notice and recompute everything.
+   notice and recompute everything;
+6. an upgrade: a build file written before a contract column existed (dossier_code) gets it in place,
+   filled on every row by the build that notices the new code.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ MARTS = [
     "dossier_facts",
     "dossier_violations",
     "overdue_dossiers",
+    "due_soon_dossiers",
     "expired_procedures_listed",
 ]
 INTERMEDIATE = [
@@ -537,6 +540,16 @@ def test_step_1_history_builds_everything(pipeline: Pipeline) -> None:
     assert wh.scalar("select count(*) from marts.dossier_facts") == 10
     # The state of the next build: every batch processed, with this build's as_of.
     assert wh.rows("select distinct as_of from intermediate.int_processed_batches") == [(ts("2024-06-28 12:00"),)]
+    # The lists at T = Fri 2024-06-28 12:00. Overdue: D02 (due Fri 04-05; working days to 06-28: April 14
+    # without 04-18, 04-29, 04-30; May 23 with the make-up Saturday 05-04, without 05-01; June 20) and D04
+    # (two requests, due Thu 05-09: May 16 + June 20). D05 is past due too, but waits for the applicant on
+    # one request made in time: not overdue. Due soon: D09 (due today 17:00; its one request was answered,
+    # so it is pending) and D10 (due Tue 07-02, the 2nd working day after Friday).
+    assert dict(wh.rows("select dossier_code, working_days_overdue from marts.overdue_dossiers")) == {
+        "D02": 57,
+        "D04": 36,
+    }
+    assert dict(wh.rows("select dossier_code, working_days_left from marts.due_soon_dossiers")) == {"D09": 0, "D10": 2}
 
 
 def test_step_2_new_month_and_rerun_window(pipeline: Pipeline) -> None:
@@ -614,3 +627,27 @@ def test_step_5_an_interrupted_build_is_recomputed_whole(pipeline: Pipeline) -> 
     assert pipeline.context()["refresh_all"] is False
     assert pipeline.merged()["stg_dossier_api__dossiers"] == 0
     assert wh.scalar("select count(*) from marts.dossier_facts") == 11
+
+
+def test_step_6_a_build_file_of_the_previous_contract_upgrades_in_place(pipeline: Pipeline) -> None:
+    # A build file written by the code before dossier_code: the two incremental marts that carry it lack
+    # the column, and the state records another code version.
+    con = duckdb.connect(str(pipeline.db))
+    try:
+        con.execute("alter table marts.dossier_facts drop column dossier_code")
+        con.execute("alter table marts.dossier_violations drop column dossier_code")
+        con.execute("update intermediate.int_processed_batches set code_version = 'before-dossier-code'")
+    finally:
+        con.close()
+    wh = pipeline.build()
+    assert pipeline.context()["refresh_all"] is True
+    assert pipeline.merged()["dossier_facts"] == 11
+    for mart in ("dossier_facts", "dossier_violations"):
+        last = wh.scalar(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
+            "order by ordinal_position desc limit 1",
+            [mart],
+        )
+        assert last == "dossier_code"
+        assert wh.scalar(f"select count(*) from marts.{mart} where dossier_code is null") == 0
+    pipeline.assert_equals_full_rebuild(6)

@@ -1,91 +1,69 @@
-"""The published marts match MARTS.md: the same tables, and for each the columns MARTS.md lists, in order
-(criteria_scores exactly; the others may add columns where MARTS.md says "plus" or leaves the list open).
+"""The published marts match the marts contract kept in the repository, ``docs/contracts/marts.yml``
+(MARTS.md as data): the same tables, and for each its columns exactly, in order and type. The file itself
+obeys the contract's rule — changes are additive only, so within a table the revision that added a column
+(``since``) never decreases: a new column is appended, never inserted.
 
-MARTS.md is parsed from the shared design folder beside the repository (../shared/design/MARTS.md); when
-it is not there (a standalone checkout) the test is skipped rather than compared with a stale copy.
+A build over an empty landing has every mart with its final shape (dbt model contracts are enforced), so
+that is what is compared.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
+import yaml
 from dbt_support import REPO_ROOT, Warehouse
 
-MARTS_MD = Path(REPO_ROOT).parent / "shared" / "design" / "MARTS.md"
-# Tables whose MARTS.md column list is given in full (exact, ordered match).
-EXACT = {"criteria_scores", "scorecard_766", "year_end_forecast"}
-# Marts added to contract v1 (additive changes) that MARTS.md may not list yet: each extends a listed
-# mart — its columns, in order, then its own.
-ADDITIVE = {
-    "criteria_scores_restated": (
-        "criteria_scores",
-        ["is_restated", "restated_from_unit_codes", "restated_from_unit_count"],
-    ),
-}
+CONTRACT = REPO_ROOT / "docs" / "contracts" / "marts.yml"
 
 
-def _contract() -> dict[str, list[str]]:
-    text = MARTS_MD.read_text(encoding="utf-8")
-    tables: dict[str, list[str]] = {}
-    for section in re.split(r"\n## ", text)[1:]:
-        heading, _, body = section.partition("\n")
-        names = re.findall(r"`marts\.(\w+)`", heading)
-        if not names:
-            continue
-        if "|" in body:  # a table of columns: first cell of each row, split on commas
-            columns = []
-            for line in body.splitlines():
-                cells = [c.strip() for c in line.strip().strip("|").split("|")]
-                if line.startswith("|") and cells[0] not in ("column", "") and not set(cells[0]) <= {"-"}:
-                    columns += [c.strip() for c in cells[0].split(",")]
-        else:  # an inline list: the backticked words before any "plus"
-            # Parenthesised notes ("timeliness (at `as_of`)") are not columns.
-            listed = re.sub(r"\([^)]*\)", "", body.split("plus")[0])
-            columns = [c for c in re.findall(r"`(\w+)`", listed) if c not in names]
-            if not columns:
-                columns = [c.strip() for c in re.findall(r"`([^`]+)`", listed)[0].split(",")]
-                columns = [re.sub(r"\s*\(.*$", "", c).strip() for c in columns]
-        for name in names:
-            tables[name] = columns
-    return tables
+def contract() -> dict:
+    return yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def contract() -> dict[str, list[str]]:
-    if not MARTS_MD.exists():
-        pytest.skip(f"{MARTS_MD} not found")
-    tables = _contract()
-    for table, (base, extra) in ADDITIVE.items():
-        tables.setdefault(table, tables[base] + extra)
-    return tables
+def built_columns(warehouse: Warehouse, table: str) -> list[tuple[str, str]]:
+    return [
+        (name, data_type.lower())
+        for name, data_type in warehouse.rows(
+            "select column_name, data_type from information_schema.columns where table_schema = 'marts' "
+            "and table_name = ? order by ordinal_position",
+            [table],
+        )
+    ]
 
 
-def test_the_published_tables_are_those_of_marts_md(empty_warehouse: Warehouse, contract) -> None:
+def test_the_published_tables_are_those_of_the_contract(empty_warehouse: Warehouse) -> None:
     built = {
         r[0]
         for r in empty_warehouse.rows("select table_name from information_schema.tables where table_schema = 'marts'")
     }
-    assert built == set(contract)
+    assert built == set(contract()["marts"])
 
 
-def test_columns_follow_marts_md(empty_warehouse: Warehouse, contract) -> None:
-    for table, expected in contract.items():
-        columns = [
-            r[0]
-            for r in empty_warehouse.rows(
-                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
-                "order by ordinal_position",
-                [table],
-            )
-        ]
-        if table in EXACT or table in ADDITIVE:
-            assert columns == expected, table
-        elif "dossier_key" in expected and "procedure_code" in expected and "channel" not in expected:
-            # The actionable lists: "each row carries unit_code, unit_name and dossier_key or procedure_code".
-            assert {"unit_code", "unit_name"} <= set(columns), table
-            assert {"dossier_key", "procedure_code"} & set(columns), table
-        else:
-            missing = [c for c in expected if c not in columns]
-            assert not missing, (table, missing)
+def test_columns_follow_the_contract_in_order_and_type(empty_warehouse: Warehouse) -> None:
+    differing = {}
+    for table, spec in contract()["marts"].items():
+        expected = [(c["name"], c["type"]) for c in spec["columns"]]
+        got = built_columns(empty_warehouse, table)
+        if got != expected:
+            differing[table] = {"built": got, "contract": expected}
+    assert not differing
+
+
+def test_the_contract_only_ever_grew_at_the_end() -> None:
+    doc = contract()
+    for table, spec in doc["marts"].items():
+        table_since = spec.get("since", 1)
+        revisions = [c.get("since", 1) for c in spec["columns"]]
+        assert revisions == sorted(revisions), f"{table}: a column was inserted before an older one"
+        assert all(table_since <= r <= doc["revision"] for r in revisions), table
+        names = [c["name"] for c in spec["columns"]]
+        assert len(names) == len(set(names)), table
+        assert set(spec["key"]) <= set(names), table
+
+
+def test_dossier_lists_carry_the_dossier_number_and_no_personal_field() -> None:
+    personal = {"applicant_name", "id_number", "phone", "email", "address", "owner_name"}
+    for table, spec in contract()["marts"].items():
+        names = {c["name"] for c in spec["columns"]}
+        assert not names & personal, table
+        if "dossier_key" in names:
+            assert "dossier_code" in names, table

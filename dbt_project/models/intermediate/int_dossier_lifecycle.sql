@@ -97,7 +97,7 @@ paused as (
     select
         *,
         -- Only one closed request pauses the clock; a pause never applies to an unfinished dossier.
-        -- A negative pause is bad data and counts as 0 (reported by the quality gate).
+        -- A negative pause is bad data and counts as 0 (a warning: tests/dossiers_with_negative_supplement_pause).
         case
             when
                 supplement_request_count = 1
@@ -199,14 +199,14 @@ select
     with_due.first_supplement_requested_at,
     with_due.first_supplement_supplied_at,
     with_due.supplement_pause,
-    -- Bad data the quality gate reports: an answer recorded before its request.
+    -- Bad data reported as a warning (a dbt test of severity warn): an answer recorded before its request.
     coalesce(
         with_due.supplement_request_count = 1
         and least(with_due.first_supplement_supplied_at, with_due.derived_finished_at)
         < with_due.first_supplement_requested_at,
         false
     ) as has_negative_supplement_pause,
-    -- Bad data the quality gate reports: a request without its request time (it still counts).
+    -- Bad data reported as a warning (a dbt test of severity warn): a request without its time (it counts).
     with_due.supplement_requests_without_time > 0 as has_supplement_request_without_time,
     with_due.derived_finished_at - coalesce(with_due.supplement_pause, interval 0 second) as effective_finish,
     with_due.finishing_event_seq,

@@ -1,9 +1,9 @@
 -- One row per (period_grain, period_start, unit_code, criterion_code); contract in MARTS.md. Every
 -- computable criterion of METRICS.md §5–6 from int_criteria_counts, scored by the scoring_rules version
--- valid at the period's end for the unit's level (a criterion without a rule for a level — e.g. 766.1.x
--- below the province — has no row there). Not available from these sources, so absent: 766.5.3,
--- 766.6.1, 766.6.2. Unit rows never carry the province's own code: records coded to the province count
--- in its roll-up row only, as do records with no unit code.
+-- valid at the period's end for the unit's level (a criterion without a rule for a level — e.g.
+-- 766.1.1–766.1.3 below the province — has no row there). Not available from these sources, so absent:
+-- 766.5.3, 766.6.1, 766.6.2. Unit rows never carry the province's own code: records coded to the
+-- province count in its roll-up row only, as do records with no unit code.
 with
 
 counts as (

@@ -1,10 +1,15 @@
 -- sqlfluff:indentation:template_blocks_indent:false
 -- One row per dossier (every staged dossier, accepted or not; no personal data): the facts every dossier
 -- criterion counts, so a number on a dashboard can be traced to dossiers. Timeliness is evaluated at
--- as_of and is null for a dossier that was never accepted. Grain: one row per dossier_key.
+-- as_of and is null for a dossier that was never accepted. Grain: one row per dossier_key (md5 of the
+-- dossier number); dossier_code is the number itself (MaHoSo, not personal data: MARTS.md), appended last
+-- so the contract's earlier columns keep their order.
 --
 -- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh (changed ones, and those whose
 -- class at as_of moves with it) and keeps the others.
+-- A column added to the contract (always at the end) is added to an existing table in place
+-- (append_new_columns); the code change makes that build recompute every row (int_build_context), so no
+-- kept row is left with a null in it.
 {{
     config(
         materialized='incremental',
@@ -12,7 +17,7 @@
         unique_key='dossier_key',
         scope_model='int_dossiers_to_refresh',
         scope_key='md5(dossier_id)',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 -- depends_on: {{ ref('int_build_context') }}
@@ -89,7 +94,8 @@ select
     cast(classified.satisfaction as integer) as satisfaction,
     cast(classified.is_vneid_authenticated as boolean) as vneid_authenticated,
     cast(classified.is_synced_to_national_portal as boolean) as synced_to_national_portal,
-    cast(classified.applicant_key as varchar) as applicant_key
+    cast(classified.applicant_key as varchar) as applicant_key,
+    cast(classified.dossier_id as varchar) as dossier_code
 from classified
 left join calendar as due_day on cast(classified.due_at as date) = due_day.calendar_date
 left join calendar as classified_day on cast(classified.classified_by_at as date) = classified_day.calendar_date

@@ -1,6 +1,6 @@
 -- sqlfluff:indentation:template_blocks_indent:false
--- Rule violations per dossier (METRICS.md §7), evaluated at as_of over accepted dossiers. One row per
--- (dossier_key, violation_code):
+-- Rule violations per dossier (METRICS.md §7), evaluated at as_of over accepted dossiers, each with its
+-- dossier number (dossier_code) so it can be acted on. One row per (dossier_key, violation_code):
 --   late_without_timely_apology   late or pending_late with no first apology by the working day before due
 --   due_date_reset_more_than_once more than one apology letter
 --   returned_before_finished      result handed over (NgayTra) before processing finished
@@ -12,6 +12,9 @@
 -- Incremental: a build rewrites the dossiers of int_dossiers_to_refresh that changed or whose class at
 -- as_of moved, and keeps the others; then sets as_of (when it moved) and the unit names of a new units
 -- snapshot (when one landed) on the rows it kept: column updates, not a rewrite.
+-- A column added to the contract (always at the end) is added to an existing table in place
+-- (append_new_columns); the code change makes that build recompute every row (int_build_context), so no
+-- kept row is left with a null in it.
 {{
     config(
         materialized='incremental',
@@ -20,7 +23,7 @@
         scope_model='int_dossiers_to_refresh',
         scope_key='md5(dossier_id)',
         scope_where='is_changed or class_moved',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook=[
             "{{ dossier_violations_refresh_kept_rows() }}",
         ],
@@ -103,6 +106,7 @@ select
     cast(flagged.due_at as timestamp) as due_at,
     cast(flagged.finished_at as timestamp) as finished_at,
     cast(flagged.timeliness as varchar) as timeliness,
-    cast(flagged.evaluated_at as timestamp) as as_of
+    cast(flagged.evaluated_at as timestamp) as as_of,
+    cast(flagged.dossier_id as varchar) as dossier_code
 from flagged
 left join units on flagged.unit_code = units.unit_code

@@ -1,7 +1,9 @@
 -- The provincial PAR scorecard per unit and year (METRICS.md §6): points = sum of the PAR criteria's
 -- points, covered_max = max points of the computable ones, score_pct = points / covered_max, ranked within
--- the level by score_pct (ties share a rank); plus one points column per PAR criterion (null when the
--- criterion has no row or is not applicable). Grain: one row per (year, unit_code).
+-- the level by score_pct (ties share a rank) among the units in force at the year's end only (a ceased
+-- unit keeps its row and points, with a null rank and is_unit_in_force false); plus one points column
+-- per PAR criterion (null when the criterion has no row or is not applicable). Grain: one row per
+-- (year, unit_code).
 with
 
 scores as (
@@ -12,6 +14,7 @@ scores as (
 summed as (
     select
         year(period_start) as year,
+        period_end,
         unit_code,
         unit_name,
         unit_level,
@@ -46,6 +49,18 @@ summed as (
         round(sum(points) filter (where criterion_code = 'PAR.8.new_enterprises'), 6) as par_8_new_enterprises_points
     from scores
     group by all
+),
+
+units as (
+    select * from {{ ref('int_unit_history') }}
+),
+
+flagged as (
+    select
+        summed.*,
+        {{ is_unit_in_force('units', 'summed.period_end') }} as is_unit_in_force
+    from summed
+    left join units on summed.unit_code = units.unit_code
 )
 
 select
@@ -56,12 +71,7 @@ select
     cast(points as double) as points,
     cast(covered_max_points as double) as covered_max_points,
     cast(points / nullif(covered_max_points, 0) as double) as score_pct,
-    cast(
-        rank() over (
-            partition by year, unit_level
-            order by points / nullif(covered_max_points, 0) desc nulls last
-        ) as integer
-    ) as rank_in_level,
+    cast({{ rank_in_force('year', 'points / nullif(covered_max_points, 0)') }} as integer) as rank_in_level,
     cast(as_of as timestamp) as as_of,
     cast(par_3_ontime_points as double) as par_3_ontime_points,
     cast(par_3_apology_points as double) as par_3_apology_points,
@@ -78,5 +88,6 @@ select
     cast(par_6_disbursement_points as double) as par_6_disbursement_points,
     cast(par_8_enterprise_revenue_share_points as double) as par_8_enterprise_revenue_share_points,
     cast(par_8_revenue_vs_estimate_points as double) as par_8_revenue_vs_estimate_points,
-    cast(par_8_new_enterprises_points as double) as par_8_new_enterprises_points
-from summed
+    cast(par_8_new_enterprises_points as double) as par_8_new_enterprises_points,
+    cast(is_unit_in_force as boolean) as is_unit_in_force
+from flagged

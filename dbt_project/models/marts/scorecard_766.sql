@@ -1,7 +1,9 @@
 -- The Decision 766 scorecard per unit and period (METRICS.md §5): group points = sum of the group's
 -- criteria, total = sum of groups, covered_max = max points of the criteria that were computable (points
--- not null), rank within the level by total / covered_max (ties share a rank). Grain: one row per
--- (period_grain, period_start, unit_code).
+-- not null), rank within the level by total / covered_max (ties share a rank) among the units in force at
+-- the period's end only: a unit that has ceased (or that don_vi does not know) keeps its row and points,
+-- with a null rank and is_unit_in_force false, so reports show it apart without re-deriving validity.
+-- Grain: one row per (period_grain, period_start, unit_code).
 with
 
 scores as (
@@ -29,6 +31,18 @@ summed as (
         max(as_of) as as_of
     from scores
     group by all
+),
+
+units as (
+    select * from {{ ref('int_unit_history') }}
+),
+
+flagged as (
+    select
+        summed.*,
+        {{ is_unit_in_force('units', 'summed.period_end') }} as is_unit_in_force
+    from summed
+    left join units on summed.unit_code = units.unit_code
 )
 
 select
@@ -48,10 +62,9 @@ select
     cast(total_points as double) as total_points,
     cast(covered_max_points as double) as covered_max_points,
     cast(
-        rank() over (
-            partition by period_grain, period_start, unit_level
-            order by total_points / nullif(covered_max_points, 0) desc nulls last
-        ) as integer
+        {{ rank_in_force('period_grain, period_start', 'total_points / nullif(covered_max_points, 0)') }}
+        as integer
     ) as rank_in_level,
-    cast(as_of as timestamp) as as_of
-from summed
+    cast(as_of as timestamp) as as_of,
+    cast(is_unit_in_force as boolean) as is_unit_in_force
+from flagged

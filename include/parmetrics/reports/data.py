@@ -132,6 +132,11 @@ def _score(total: float | None, covered: float | None) -> float | None:
     return None if total is None or not covered else total / covered
 
 
+def _rank_key(row: dict[str, Any] | None) -> float:
+    rank = row["rank_in_level"] if row else None
+    return float("inf") if rank is None else rank
+
+
 def _unit_scores(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, list[UnitScore]]:
     year_start = date(month.year, 1, 1)
     groups = ", ".join(c for c, _, _ in GROUP_COLUMNS)
@@ -163,13 +168,14 @@ def _unit_scores(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, list[
             UnitScore(code, first["unit_name"], level, by_month.get(code), by_year.get(code), by_par.get(code))
         )
     for level, rows in units.items():
-        # The month's ranking first (the marts' rank), then units without a month row by their year rank.
+        # The month's ranking first (the marts' rank), then units without a month row by their year rank;
+        # a unit not in force (rank null, METRICS.md §5) after the ranked ones.
         rows.sort(
             key=lambda u: (
                 u.month is None,
-                u.month["rank_in_level"] if u.month else 0,
+                _rank_key(u.month),
                 u.year is None,
-                u.year["rank_in_level"] if u.year else 0,
+                _rank_key(u.year),
                 u.unit_code,
             )
         )
