@@ -82,6 +82,7 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from parmetrics.config import Paths
+from parmetrics.quality.landing_gate import landing_gate
 from parmetrics.sources.dossier_api import ApiConnection, extract_window
 url, dataset, lo, hi, root, limit, per_part = sys.argv[1:8]
 conn = ApiConnection(url, os.environ["SOAK_API_TOKEN"], timeout=2, max_attempts=10, backoff_initial=0.01,
@@ -89,7 +90,7 @@ conn = ApiConnection(url, os.environ["SOAK_API_TOKEN"], timeout=2, max_attempts=
 print(f"extracting {dataset} {lo} .. {hi}, {limit} per page", flush=True)
 stats = extract_window(conn, dataset, datetime.fromisoformat(lo), datetime.fromisoformat(hi), Paths(Path(root)),
                        os.environ["PARMETRICS_PSEUDONYM_KEY"].encode(), page_limit=int(limit),
-                       rows_per_part=int(per_part))
+                       rows_per_part=int(per_part), gate=landing_gate(Paths(Path(root)), "dossier_api", dataset))
 print("done", stats, flush=True)
 """
 # The publisher as its own process, held inside one step of publish() until the soak kills it: the hold
@@ -244,7 +245,9 @@ class Soak:
         )
         plan = SimulationPlan(seed=s.seed, start=s.start.date(), end=s.end)
         list(write_reference_drops(self.paths.reference_inbox, plan))
-        outcomes = land_reference_inbox_files(self.paths.reference_inbox, self.paths)
+        from parmetrics.quality.landing_gate import landing_gates
+
+        outcomes = land_reference_inbox_files(self.paths.reference_inbox, self.paths, gates=landing_gates(self.paths))
         refused = [o for o in outcomes if o["status"] not in ("landed", "unchanged")]
         if refused:
             raise RuntimeError(f"soak setup: reference snapshots not landed: {refused}")
@@ -391,6 +394,7 @@ class Soak:
         result: RoundResult | None = None,
     ) -> None:
         from parmetrics.lab.simulators.dossier_api import serve_in_thread
+        from parmetrics.quality.landing_gate import landing_gate
         from parmetrics.sources.dossier_api import extract_window
 
         with serve_in_thread(self.db, self.token, faults=plan) as server:
@@ -410,6 +414,7 @@ class Soak:
                     self.key,
                     page_limit=self.settings.page_limit,
                     rows_per_part=self.settings.page_limit,
+                    gate=landing_gate(self.paths, "dossier_api", dataset),
                 )
                 if killed is not None and killed["landed"]:
                     killed["after_rerun"] = self._after_extraction_rerun(dataset, _batch_id(lo, hi), result)
@@ -597,7 +602,9 @@ class Soak:
             rule, digest, times = self.finance.bad.get(bad.path.name, (bad.rule, file_sha256(target), 0))
             self.finance.bad[bad.path.name] = (rule, digest, times + 1)
             result.faults["bad_files"] += 1
-        land_finance_inbox(inbox, self.paths)
+        from parmetrics.quality.landing_gate import landing_gates
+
+        land_finance_inbox(inbox, self.paths, gates=landing_gates(self.paths))
 
     # ---- build, gate, publish ---------------------------------------------------------------------
 

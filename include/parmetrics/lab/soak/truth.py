@@ -435,7 +435,8 @@ def check_finance(paths: Paths, finance: FinanceTruth) -> Findings:
             findings.add("bad_file_not_quarantined", f"{name} ({rule}) dropped {dropped}x, quarantined {len(records)}x")
         for r in records:
             reason = str(r.get("reason") or "")
-            moved = Path(str(r.get("quarantined_to") or ""))
+            # ops records name paths relative to the data directory.
+            moved = paths.root / str(r.get("quarantined_to") or "")
             reason_file = moved.with_name(moved.name + ".reason")
             if RULE_WORDS[rule] not in reason.lower() or not moved.exists() or not reason_file.exists():
                 findings.add("bad_file_not_quarantined", f"{name} ({rule}): reason {reason!r}, file kept: {moved}")
