@@ -120,10 +120,10 @@ def run_landing(dag_id: str, paths: Paths):
     return dag_run, [r for r in ops.read_records(paths, "quality_results") if r["recorded_at"] >= since]
 
 
-def assert_landed_with_a_warning(dag_run, records, suite, rule) -> list[dict]:
+def assert_landed_with_a_warning(dag_run, records, suite, *rules) -> list[dict]:
     assert dag_run.state == "success"
     warnings = [r for r in records if r.get("severity") == "warning"]
-    assert {(r["suite"], r["rule"]) for r in warnings} == {(suite, rule)}
+    assert {(r["suite"], r["rule"]) for r in warnings} == {(suite, rule) for rule in rules}
     assert all(r["message"].endswith("landed anyway: an anomaly check only warns") for r in warnings)
     assert not [r for r in records if r.get("severity") == "critical"]
     return warnings
@@ -160,10 +160,12 @@ def test_unknown_unit_code_lands_with_a_warning(scenario):
         return r
 
     assert change_dossiers(source, lambda i, r: i == 10, unknown_unit) == 1
-    [warning] = assert_landed_with_a_warning(
-        paths, run("ingest_dossiers"), "landing.dossier_api.dossiers", "unit_known"
+    # The unit is unknown, and it differs from the one the landed version of the dossier names.
+    warnings = assert_landed_with_a_warning(
+        *run_landing("ingest_dossiers", paths), "landing.dossier_api.dossiers", "unit_known", "unit_consistent"
     )
-    assert warning["failing_row_sample"] == ["H99.99"]
+    assert {r["rule"]: r["unexpected_count"] for r in warnings} == {"unit_known": 1, "unit_consistent": 1}
+    assert next(r for r in warnings if r["rule"] == "unit_known")["failing_row_sample"] == ["H99.99"]
 
 
 def test_one_dossier_id_naming_another_unit_lands_with_a_warning(scenario):
