@@ -227,7 +227,7 @@ def test_typed_and_record_by_record_pages_quarantine_the_same_way(api, conn, tmp
         "dossiers record MaHoSo='HS-0004': KenhThucHien: unknown code 99 (expected one of 1, 2, 3)",
         "dossiers record MaHoSo='HS-0005': TrangThaiHoSo: unknown code 42 (expected one of 1, 2, 3, 4, 5, 6, 7, 8, 9, "
         "10)",
-        "dossiers record MaHoSo='HS-0007': DanhSachLePhi: a fee (Gia) is negative",
+        "dossiers record MaHoSo='HS-0007': DanhSachLePhi: a Gia of -1.0 is below 0",
     ]
 
 

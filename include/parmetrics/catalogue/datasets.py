@@ -132,14 +132,7 @@ DOSSIERS = Dataset(
         InSet(why=WHY_DOMAIN, column="LoaiDoiTuong", values=(1, 2)),
         InSet(why=WHY_DOMAIN, column="DuocThanhToanTrucTuyen", values=(0, 1, 2)),
         InSet(why=WHY_DOMAIN, column="MucDoHaiLong", values=(1, 2, 3)),
-        Check(
-            why=WHY_AMOUNT,
-            name="fees_not_negative",
-            passes='coalesce(list_min(list_transform(batch."DanhSachLePhi", lambda x: x."Gia")), 0) >= 0',
-            message="DanhSachLePhi: a fee (Gia) is negative",
-            reads=("DanhSachLePhi",),
-            label="negative amount",
-        ),
+        AtLeast(why=WHY_AMOUNT, column="DanhSachLePhi", item="Gia", minimum=0),
         Unique(why=WHY_KEY_UNIQUE, key=("MaHoSo",)),
     ),
     anomalies=(

@@ -159,28 +159,51 @@ class InSet(Rule):
 
 @dataclass(frozen=True)
 class AtLeast(Rule):
+    """``column`` (or, with ``item``, every ``item`` of the structs in list ``column``) ≥ ``minimum``."""
+
     column: str = ""
     minimum: float = 0
+    item: str | None = None
 
     @property
     def rule_id(self) -> str:
-        return f"{self.column}_at_least_{self.minimum:g}"
+        target = f"{self.column}.{self.item}" if self.item else self.column
+        return f"{target}_at_least_{self.minimum:g}"
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.column,)
+        # A nested value reaches the suite as its derived minimum, not as the whole list.
+        return () if self.item else (self.column,)
+
+    def _value_sql(self) -> str:
+        if self.item:
+            return f"list_min(list_transform({quote(self.column)}, lambda x: x.{quote(self.item)}))"
+        return quote(self.column)
 
     def record_sql(self) -> str:
-        return f"({quote(self.column)} is null or {quote(self.column)} >= {self.minimum!r})"
+        return f"({self._value_sql()} is null or {self._value_sql()} >= {self.minimum!r})"
+
+    def _checked_column(self) -> str:
+        return f"{self.column}_{self.item}_min" if self.item else self.column
+
+    def derived_column(self, subject_sql: str) -> str | None:
+        return f"{self._value_sql()} as {quote(self._checked_column())}" if self.item else None
 
     def expectation(self) -> tuple[str, dict[str, Any]]:
-        return "expect_column_values_to_be_between", {"column": self.column, "min_value": self.minimum}
+        return "expect_column_values_to_be_between", {"column": self._checked_column(), "min_value": self.minimum}
 
     def file_rule(self) -> str:
         return "negative amount" if self.minimum == 0 else "invalid value"
 
+    def offending(self, row: Mapping[str, Any]) -> Any:
+        if not self.item:
+            return row.get(self.column)
+        values = [x.get(self.item) for x in row.get(self.column) or () if x and x.get(self.item) is not None]
+        return min(values) if values else None
+
     def describe(self, row: Mapping[str, Any]) -> str:
-        return f"{self.column}: {shown(row.get(self.column))} is below {self.minimum:g}"
+        target = f"{self.column}: a {self.item} of" if self.item else f"{self.column}:"
+        return f"{target} {shown(self.offending(row))} is below {self.minimum:g}"
 
 
 @dataclass(frozen=True)
