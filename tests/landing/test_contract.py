@@ -41,13 +41,13 @@ CASES = [
     for d in catalogue.DATASETS
     for rule in d.contract_rules
     if isinstance(rule, NotNull | InSet | AtLeast)
-    and not (isinstance(rule, NotNull) and not d.field(rule.column).nullable)
+    and not (isinstance(rule, NotNull) and not d.field_named(rule.column).nullable)
 ]
 
 
 @pytest.mark.parametrize(("dataset", "rule"), CASES, ids=lambda x: getattr(x, "full_name", None) or x.rule_id)
 def test_arrow_and_sql_agree_on_every_rule(dataset, rule):
-    field = dataset.field(rule.column)
+    field = dataset.field_named(rule.column)
     table = pa.table({rule.column: pa.array(edge_values(rule, field.type), type=field.type)})
     arrow = arrow_keeps(rule, table).to_pylist()
     assert arrow == sql_keeps(rule, table)
@@ -67,7 +67,7 @@ def test_the_edge_cases_come_out_as_the_contract_says():
                     [{"MaPhiLePhi": "a", "Gia": 0.0}],
                     [{"MaPhiLePhi": "a", "Gia": 50000.0}, {"MaPhiLePhi": "b", "Gia": -1.0}],
                 ],
-                type=dossiers.field("DanhSachLePhi").type,
+                type=dossiers.field_named("DanhSachLePhi").type,
             )
         }
     )

@@ -383,7 +383,7 @@ class Dataset:
     def column_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    def field(self, name: str) -> Field:
+    def field_named(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
