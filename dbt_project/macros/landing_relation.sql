@@ -1,82 +1,30 @@
-{#- The columns of each landing dataset, as typed in include/parmetrics/landing/schemas.py. Used only to
-    give an empty landing a typed, empty relation: read_parquet over a glob that matches nothing is an
-    error, and a first build (or a test) must work before anything has landed. Keep in step with the
-    Arrow schemas; staging casts every column, so a mismatch fails loudly in the empty-landing test. -#}
+{#- The columns of a landing dataset with their types, as declared in the dataset catalogue
+    (include/parmetrics/catalogue/datasets.py) and generated into models/staging/_landing__sources.yml
+    (`python -m parmetrics.catalogue --write`; a test fails while that file is stale). Read from the
+    graph's sources, so there is no second copy to keep in step. Used to give an empty landing a typed,
+    empty relation: read_parquet over a glob that matches nothing is an error, and a first build (or a
+    test) must work before anything has landed. At parse time (and under sqlfluff) there is no graph
+    to read: the columns are only needed when the model runs, and a one-column stand-in keeps the
+    rendered SQL valid until then. -#}
 {% macro landing_columns(source_name, dataset) -%}
-    {%- set ts = 'timestamp' -%}
-    {%- set doc_lineage = [('updated_at', ts), ('deleted_at', ts), ('_batch_id', 'varchar')] -%}
-    {%- set file_lineage = [('_period', 'varchar'), ('_version', 'integer'), ('_source_file', 'varchar')] -%}
-    {%- set columns = {
-        'dossier_api.dossiers': [
-            ('MaHoSo', 'varchar'), ('MaDonVi', 'varchar'), ('MaTTHC', 'varchar'),
-            ('KenhThucHien', 'integer'), ('LoaiDoiTuong', 'integer'), ('applicant_key', 'varchar'),
-            ('NgayNopHoSo', ts), ('NgayTiepNhan', ts), ('NgayHenTra', ts), ('NgayKetThucXuLy', ts),
-            ('NgayTra', ts), ('TrangThaiHoSo', 'integer'), ('DuocThanhToanTrucTuyen', 'integer'),
-            ('DanhSachLePhi', 'struct("MaPhiLePhi" varchar, "Gia" double)[]'),
-            ('TaiLieuNop', 'struct("MaThanhPhanHoSo" varchar, "DuongDanTaiTepTin" varchar, "DuocSoHoa" integer, '
-                ~ '"TaiSuDung" integer, "DuocLayTuKhoDMQG" integer)[]'),
-            ('DanhSachGiayToKetQua', 'struct("MaGiayTo" varchar, "DuongDanTepTinKetQua" varchar)[]'),
-            ('DanhSachHoSoBoSung', 'struct("NgayYeuCauBoSung" timestamp, "NgayTiepNhanBoSung" timestamp)[]'),
-            ('DanhSachPhieuXinLoi', 'struct("NgayXinLoi" timestamp, "NgayHenTraMoi" timestamp, "LyDo" varchar)[]'),
-            ('MucDoHaiLong', 'integer'), ('TaiKhoanDuocXacThucVoiVNeID', 'integer'),
-            ('NgayDongBoDVCQG', ts), ('NgayCapNhat', ts), ('_batch_id', 'varchar'),
-        ],
-        'dossier_api.dossier_events': [
-            ('MaHoSo', 'varchar'), ('STT', 'integer'), ('TrangThai', 'integer'), ('ThoiDiemXuLy', ts),
-            ('ThoiDiemGhiNhan', ts), ('PhongBanXuLy', 'varchar'), ('NgayKetThucTheoQuyDinh', ts),
-            ('_batch_id', 'varchar'),
-        ],
-        'reference.don_vi': [
-            ('ma_don_vi', 'varchar'), ('ten_don_vi', 'varchar'), ('cap', 'varchar'),
-            ('ma_don_vi_cha', 'varchar'), ('hieu_luc_tu', 'date'), ('hieu_luc_den', 'date'),
-            ('ma_don_vi_ke_thua', 'varchar'), ('_snapshot_month', 'varchar'), ('_source_file', 'varchar'),
-        ],
-        'reference.thu_tuc_hanh_chinh': [
-            ('ma_tthc', 'varchar'), ('ten_tthc', 'varchar'), ('cap_thuc_hien', 'varchar'), ('linh_vuc', 'varchar'),
-            ('thoi_han_ngay_lam_viec', 'integer'), ('muc_do_dvc', 'varchar'), ('du_dieu_kien_toan_trinh', 'boolean'),
-            ('co_phi_le_phi', 'boolean'), ('ket_qua_la_giay_to', 'boolean'), ('ngay_qd_cong_bo', 'date'),
-            ('ngay_hieu_luc', 'date'), ('ngay_het_hieu_luc', 'date'), ('ngay_cong_khai_csdl', 'date'),
-            ('day_du_bo_phan', 'boolean'), ('_snapshot_month', 'varchar'), ('_source_file', 'varchar'),
-        ],
-        'reference.niem_yet_website': [
-            ('ma_don_vi', 'varchar'), ('ma_tthc', 'varchar'), ('ngay_kiem_tra', 'date'),
-            ('_snapshot_month', 'varchar'), ('_source_file', 'varchar'),
-        ],
-        'document_db.van_ban_di': [
-            ('id', 'bigint'), ('ma_don_vi', 'varchar'), ('so_ky_hieu', 'varchar'), ('loai_van_ban', 'varchar'),
-            ('ngay_ban_hanh', 'date'), ('do_mat', 'varchar'), ('phat_hanh_dien_tu', 'boolean'), ('ky_so', 'boolean'),
-            ('gui_qua_truc', 'boolean'), ('noi_nhan_ngoai', 'integer'),
-        ] + doc_lineage,
-        'document_db.van_ban_den': [
-            ('id', 'bigint'), ('ma_don_vi', 'varchar'), ('ngay_den', 'date'), ('nhan_qua', 'varchar'),
-            ('han_xu_ly', 'date'), ('ngay_xu_ly_xong', 'date'), ('trang_thai', 'varchar'),
-        ] + doc_lineage,
-        'document_db.ho_so_cong_viec': [
-            ('id', 'bigint'), ('ma_don_vi', 'varchar'), ('ngay_mo', 'date'), ('ngay_dong', 'date'),
-            ('xu_ly_tren_mang', 'boolean'),
-        ] + doc_lineage,
-        'document_db.nhiem_vu': [
-            ('id', 'bigint'), ('ma_don_vi', 'varchar'), ('so_van_ban_giao', 'varchar'), ('ngay_giao', 'date'),
-            ('han_hoan_thanh', 'date'), ('ngay_hoan_thanh', 'date'), ('trang_thai', 'varchar'),
-        ] + doc_lineage,
-        'finance.thu_ngan_sach': [
-            ('ky_bao_cao', 'varchar'), ('ma_khu_vuc', 'varchar'), ('ten_khu_vuc', 'varchar'),
-            ('du_toan_nam', 'double'), ('thuc_hien_luy_ke', 'double'),
-        ] + file_lineage,
-        'finance.giai_ngan_dau_tu_cong': [
-            ('ky_bao_cao', 'varchar'), ('ma_don_vi', 'varchar'), ('ma_du_an', 'varchar'), ('ten_du_an', 'varchar'),
-            ('ke_hoach_von_nam', 'double'), ('giai_ngan_luy_ke', 'double'),
-        ] + file_lineage,
-        'finance.dang_ky_doanh_nghiep': [
-            ('ky_bao_cao', 'varchar'), ('ma_don_vi_hanh_chinh', 'varchar'), ('so_dn_thanh_lap_moi', 'bigint'),
-            ('von_dang_ky', 'double'), ('so_du_an_moi', 'bigint'), ('von_dau_tu_dang_ky', 'double'),
-        ] + file_lineage,
-    } -%}
-    {%- set key = source_name ~ '.' ~ dataset -%}
-    {%- if key not in columns -%}
-        {{ exceptions.raise_compiler_error('Unknown landing dataset ' ~ key) }}
+    {%- set columns = [] -%}
+    {%- if graph is defined -%}
+        {%- for node in graph.sources.values() if node.source_name == source_name and node.name == dataset -%}
+            {%- for column in node.columns.values() -%}
+                {%- do columns.append((column.name, column.data_type)) -%}
+            {%- endfor -%}
+        {%- endfor -%}
     {%- endif -%}
-    {{ return(columns[key]) }}
+    {%- if columns | length == 0 -%}
+        {%- if execute -%}
+            {{ exceptions.raise_compiler_error(
+                'Unknown landing dataset ' ~ source_name ~ '.' ~ dataset
+                ~ ': not in models/staging/_landing__sources.yml'
+            ) }}
+        {%- endif -%}
+        {%- do columns.append(('_not_yet_read', 'varchar')) -%}
+    {%- endif -%}
+    {{ return(columns) }}
 {%- endmacro %}
 
 

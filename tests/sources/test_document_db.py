@@ -78,7 +78,7 @@ def test_a_broken_row_is_quarantined_and_the_others_land(tmp_path: Path):
     assert stats["rows"] == 198 and stats["quarantined"] == 2
     reasons = sorted(r["reason"] for r in ops.read_records(paths, "quarantine"))
     assert reasons == [
-        "van_ban_di record id=7: do_mat: unknown code 'bi_mat'",
+        "van_ban_di record id=7: do_mat: unknown code 'bi_mat' (expected one of thuong, mat, toi_mat, tuyet_mat)",
         "van_ban_di record id=8: ngay_ban_hanh: not a date: '31/12/2026'",
     ]
     assert all(r["source"] == "document_db" and r["landed_at"] for r in ops.read_records(paths, "quarantine"))

@@ -42,7 +42,9 @@ def test_kill_9_mid_extraction_then_rerun_equals_an_undisturbed_run(source_copy:
             [
                 sys.executable,
                 "-m",
-                "parmetrics.sources.dossier_api",
+                "parmetrics.cli.main",
+                "extract",
+                "dossier-api",
                 "--url",
                 server.base_url,
                 "--dataset",

@@ -194,7 +194,8 @@ def test_malformed_records_are_quarantined_with_a_reason_and_the_good_ones_land(
     entries = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
     reasons = sorted(e["reason"] for e in entries)
     assert reasons == [
-        "dossiers record MaHoSo='BAD-STATUS': TrangThaiHoSo: unknown code 42",
+        "dossiers record MaHoSo='BAD-STATUS': TrangThaiHoSo: unknown code 42 (expected one of 1, 2, 3, 4, 5, 6, 7, 8, "
+        "9, 10)",
         "dossiers record MaHoSo='BAD-TS': NgayHenTra: not a yyyyMMddHHmmss timestamp: '2025-13-01'",
         "dossiers record MaHoSo=None: MaHoSo is missing",
     ]

@@ -156,9 +156,11 @@ RULES = {
     "missing column": "missing or renamed column: thuc_hien_luy_ke",
     "renamed column": "missing or renamed column: du_toan_nam",
     "text in a number column": "invalid value: row 2, column du_toan_nam: not a number",
-    "negative amount": "negative amount: row 2, column thuc_hien_luy_ke",
+    "negative amount": "negative amount: row 2: thuc_hien_luy_ke: -98765.25 is below 0",
     "totals do not reconcile": "totals do not reconcile: column du_toan_nam",
-    "period does not match": "period does not match the file name: row 2: ky_bao_cao '2026-10' is not 2026-11",
+    "period does not match": (
+        "period does not match the file name: row 2: ky_bao_cao '2026-10' is not the period of the file name (202611)"
+    ),
     "empty file": "empty file",
     "header only": "empty file: no data rows",
     "xlsx not a workbook": "wrong encoding: not a readable XLSX workbook",

@@ -10,7 +10,7 @@ from parmetrics.config import Paths
 from parmetrics.lab.simulators.province import UNITS
 from parmetrics.lab.simulators.reference_files import write_don_vi_file
 from parmetrics.landing.schemas import UNITS as UNITS_SCHEMA
-from parmetrics.sources.reference_files import ReferenceFileError, land_reference_file
+from parmetrics.sources.reference_files import land_reference_file
 
 
 def _landed(paths: Paths, month: str) -> list[dict]:
@@ -33,9 +33,10 @@ def test_simulated_file_is_in_the_contract_dialect(tmp_path: Path):
 def test_good_file_lands_as_the_month_snapshot(tmp_path: Path):
     paths = Paths(tmp_path / "data")
     path = write_don_vi_file(tmp_path / "reference", "202611")
-    stats = land_reference_file(path, paths)
+    outcome = land_reference_file(path, paths)
     rows = _landed(paths, "202611")
-    assert stats["rows"] == len(rows) == len(UNITS)
+    assert outcome["status"] == "landed"
+    assert outcome["rows"] == len(rows) == len(UNITS)
     by_code = {r["ma_don_vi"]: r for r in rows}
     assert by_code["H30.01"]["ten_don_vi"] == "Sở Tư pháp"
     assert by_code["H30.20"] == {
@@ -63,11 +64,13 @@ def test_a_resend_replaces_its_month_and_an_older_version_changes_nothing(tmp_pa
     paths = Paths(tmp_path / "data")
     reference = tmp_path / "reference"
     v1 = write_don_vi_file(reference, "202611")
+    original = v1.read_bytes()
     v2 = reference / "don_vi_202611_v2.csv"
-    v2.write_bytes(v1.read_bytes().replace("Sở Tư pháp".encode(), "Sở Tư pháp tỉnh Hòa Bình".encode()))
+    v2.write_bytes(original.replace("Sở Tư pháp".encode(), "Sở Tư pháp tỉnh Hòa Bình".encode()))
     land_reference_file(v1, paths)
     assert land_reference_file(v2, paths)["rows"] == len(UNITS)
-    assert land_reference_file(v1, paths)["skipped"] is True
+    v1.write_bytes(original)  # the first send arrives again, late
+    assert land_reference_file(v1, paths)["status"] == "superseded"
     rows = {r["ma_don_vi"]: r for r in _landed(paths, "202611")}
     assert rows["H30.01"]["ten_don_vi"] == "Sở Tư pháp tỉnh Hòa Bình"
     assert rows["H30.01"]["_source_file"] == "don_vi_202611_v2.csv"
@@ -89,31 +92,38 @@ def _variant(tmp_path: Path, name: str, edit) -> Path:
 @pytest.mark.parametrize(
     ("name", "edit", "rule"),
     [
-        ("don_vi_202611.csv", lambda t: t.replace("ma_don_vi_ke_thua", "ke_thua"), "missing column"),
+        (
+            "don_vi_202611.csv",
+            lambda t: t.replace("ma_don_vi_ke_thua", "ke_thua"),
+            "missing or renamed column: ma_don_vi_ke_thua",
+        ),
         (
             "don_vi_202611.csv",
             lambda t: t.replace("2025-06-30", "30/06/2025", 1),
-            "column hieu_luc_den: not an ISO date",
+            "invalid value: row 22, column hieu_luc_den: not an ISO date (YYYY-MM-DD): '30/06/2025'",
         ),
-        ("don_vi_202611.csv", lambda t: t.replace(";so;", ";sở;", 1), "column cap: unknown cap code 'sở'"),
-        ("don_vi_202611.csv", lambda t: "", "file is empty"),
-        ("don_vi_202611.csv", lambda t: t.splitlines()[0] + "\n", "no data rows"),
-        ("don_vi_202611.csv", lambda t: t.replace("\nH30;", "\n;", 1), "ma_don_vi is empty"),
-        ("don_vi_2026.csv", lambda t: t, "file name"),
+        (
+            "don_vi_202611.csv",
+            lambda t: t.replace(";so;", ";sở;", 1),
+            "invalid value: row 3: cap: unknown code 'sở' (expected one of tinh, so, huyen, xa)",
+        ),
+        ("don_vi_202611.csv", lambda t: "", "empty file"),
+        ("don_vi_202611.csv", lambda t: t.splitlines()[0] + "\n", "empty file: no data rows"),
+        ("don_vi_202611.csv", lambda t: t.replace("\nH30;", "\n;", 1), "missing value: row 2: ma_don_vi is missing"),
+        ("don_vi_2026.csv", lambda t: t, "bad file name: expected <dataset>_<YYYYMM>[_v<N>].<csv|xlsx>"),
     ],
 )
 def test_a_file_breaking_the_contract_is_refused_with_a_reason(tmp_path: Path, name, edit, rule):
     path = _variant(tmp_path, name, edit)
     paths = Paths(tmp_path / "data")
-    with pytest.raises(ValueError, match=rule) as info:
-        land_reference_file(path, paths)
-    assert isinstance(info.value, ReferenceFileError)
-    assert str(info.value).startswith(path.name) and "\n" not in str(info.value)
+    outcome = land_reference_file(path, paths)
+    assert outcome["status"] == "quarantined"
+    assert outcome["reason"] == f"{path.name}: {rule}"
     assert not list(paths.root.rglob("*.parquet"))
 
 
 def test_non_utf8_file_is_refused(tmp_path: Path):
     path = write_don_vi_file(tmp_path / "reference", "202611")
     path.write_bytes(path.read_bytes()[3:].decode("utf-8").encode("cp1258", errors="replace"))
-    with pytest.raises(ReferenceFileError, match="not UTF-8"):
-        land_reference_file(path, Paths(tmp_path / "data"))
+    outcome = land_reference_file(path, Paths(tmp_path / "data"))
+    assert outcome["reason"].startswith("don_vi_202611.csv: wrong encoding: not UTF-8")

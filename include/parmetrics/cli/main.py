@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from parmetrics.cli import backfill, bench, demo, publish, reports, simulators, soak
+from parmetrics.cli import backfill, bench, demo, extract, publish, reports, simulators, soak
 
 app = typer.Typer(no_args_is_help=True, help="PAR metrics pipeline: demo, simulators, publish.")
 
-for module in (demo, publish, simulators, backfill, reports, soak, bench):
+for module in (demo, publish, simulators, backfill, extract, reports, soak, bench):
     module.register(app)
 
 if __name__ == "__main__":

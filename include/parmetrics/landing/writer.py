@@ -5,15 +5,27 @@ While it is written it lives in a hidden sibling (``.batch=<id>.tmp-<uuid>``) th
 matches; :meth:`BatchWriter.commit` swaps it in with renames, so a reader sees the old batch or the new
 one, never a mix, and a crash leaves only hidden debris that the next writer of the batch removes.
 Rerunning a window replaces its batch instead of adding a second one.
+
+One writer per batch: a writer holds an exclusive ``flock`` on ``landing/.locks/<source>/<dataset>/<id>.lock``
+(outside the dataset's directory, which readers list) from before it clears debris until it commits or
+aborts. A second writer of the same batch
+(the same window extracted twice at once) waits for it, then fails after ``lock_timeout`` with one
+line naming the batch, its window and the holder. The kernel releases the lock of a killed holder, so
+a crash never blocks the next run; the small lock file stays (removing it could let two writers lock
+two different files).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +36,73 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 MANIFEST = "_manifest.json"
+LOCKS = ".locks"
+DEFAULT_LOCK_TIMEOUT = 1800.0
+
+# Called with (the hidden batch directory, its manifest) before the swap; raising keeps the batch out.
+Gate = Callable[[Path, dict[str, Any]], None]
+
+
+class BatchLockedError(RuntimeError):
+    """Another writer holds the batch; the message names the batch, its window and the holder."""
+
+
+class BatchLock:
+    """An exclusive, process-crash-safe lock on one batch of one dataset (``fcntl.flock``)."""
+
+    def __init__(self, dataset_dir: Path, batch_id: str) -> None:
+        self.path = dataset_dir.parent.parent / LOCKS / dataset_dir.parent.name / dataset_dir.name / f"{batch_id}.lock"
+        self.batch_id = batch_id
+        self._fd: int | None = None
+
+    def holder(self) -> str:
+        try:
+            info = json.loads(self.path.read_text() or "{}")
+        except (OSError, ValueError):
+            info = {}
+        if not info:
+            return "an unknown writer"
+        task = " ".join(str(info[k]) for k in ("dag_id", "task_id", "run_id") if info.get(k))
+        return f"pid {info.get('pid')} on {info.get('host')} since {info.get('since')}" + (f" ({task})" if task else "")
+
+    def acquire(self, timeout: float, describe: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = self.holder()
+                    os.close(fd)
+                    raise BatchLockedError(
+                        f"{describe} is being written by {holder}; gave up after {timeout:g} s "
+                        f"(lock {self.path.name}; rerun once that writer has finished)"
+                    ) from None
+                waited = True
+                time.sleep(0.2)
+        self._fd = fd
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            # Airflow puts the task's identity in the environment of the process running it.
+            "dag_id": os.environ.get("AIRFLOW_CTX_DAG_ID"),
+            "task_id": os.environ.get("AIRFLOW_CTX_TASK_ID"),
+            "run_id": os.environ.get("AIRFLOW_CTX_DAG_RUN_ID"),
+            "waited": waited,
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 def batch_dir(dataset_dir: Path, batch_id: str) -> Path:
@@ -55,14 +134,22 @@ class BatchWriter:
     schema: pa.Schema
     window: Mapping[str, Any] = field(default_factory=dict)
     # Called with (the hidden batch directory, its manifest) before the swap; raising keeps the batch
-    # out of landing (the quality gate's landing suites: a failed suite never becomes visible to dbt).
-    gate: Callable[[Path, dict[str, Any]], None] | None = None
+    # out of landing (the quality gate's landing suites: a failed contract never becomes visible to dbt).
+    # Handed in by orchestration (``quality.landing_gate.landing_gates``); None lands ungated.
+    gate: Gate | None = None
+    # Seconds to wait for another writer of the same batch before failing.
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     _tmp: Path | None = None
     _parts: list[Path] = field(default_factory=list)
     _rows: int = 0
+    _lock: BatchLock | None = None
 
     def __post_init__(self) -> None:
         self.dataset_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = BatchLock(self.dataset_dir, self.batch_id)
+        self._lock.acquire(self.lock_timeout, self.describe())
+        # A writer dropped without commit or abort (a crashed caller) lets go of its batch like a dead process.
+        weakref.finalize(self, self._lock.release)
         self._remove_debris()
         self._tmp = self.dataset_dir / f".batch={self.batch_id}.tmp-{uuid.uuid4().hex}"
         self._tmp.mkdir()
@@ -71,6 +158,12 @@ class BatchWriter:
         # Hidden leftovers of an earlier, crashed writer of the same batch.
         for stale in self.dataset_dir.glob(f".batch={self.batch_id}.*"):
             shutil.rmtree(stale, ignore_errors=True)
+
+    def describe(self) -> str:
+        """The batch as an error names it: dataset, batch and window."""
+        name = "/".join(self.dataset_dir.parts[-2:])
+        window = ", ".join(f"{k} {v}" for k, v in self.window.items() if v is not None)
+        return f"landing batch {name}/batch={self.batch_id}" + (f" (window {window})" if window else "")
 
     @property
     def rows(self) -> int:
@@ -138,12 +231,19 @@ class BatchWriter:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self._tmp = None
+        self._release()
         return manifest
 
     def abort(self) -> None:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> BatchWriter:
         return self

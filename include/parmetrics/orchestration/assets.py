@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetWatcher
 
+from parmetrics import catalogue
 from parmetrics.orchestration.inboxes import finance_inbox, reference_inbox
 from parmetrics.triggers.inbox import InboxFileTrigger
 
@@ -36,11 +37,13 @@ REFERENCE_INBOX = Asset(
     ],
 )
 
-LANDING_DOSSIER_API = Asset(name="landing.dossier_api", uri="parmetrics://landing/dossier_api")
-LANDING_DOCUMENT_DB = Asset(name="landing.document_db", uri="parmetrics://landing/document_db")
-LANDING_FINANCE = Asset(name="landing.finance", uri="parmetrics://landing/finance")
-LANDING_REFERENCE = Asset(name="landing.reference", uri="parmetrics://landing/reference")
-LANDING_ASSETS = (LANDING_DOSSIER_API, LANDING_DOCUMENT_DB, LANDING_FINANCE, LANDING_REFERENCE)
+# One landing asset per source of the catalogue: each landed batch emits it, and build_marts listens to all.
+LANDING: dict[str, Asset] = {s.name: Asset(name=s.asset_name, uri=s.asset_uri) for s in catalogue.SOURCES}
+LANDING_ASSETS = tuple(LANDING.values())
+LANDING_DOSSIER_API = LANDING["dossier_api"]
+LANDING_DOCUMENT_DB = LANDING["document_db"]
+LANDING_FINANCE = LANDING["finance"]
+LANDING_REFERENCE = LANDING["reference"]
 
 PUBLISHED_MARTS = Asset(name="published.par_metrics", uri="parmetrics://published/par_metrics")
 

@@ -1,13 +1,19 @@
-"""Task callables of the ingestion DAGs: resolve the window, extract, advance the watermark."""
+"""Task callables of the ingestion DAGs: resolve the window, extract, advance the watermark.
+
+Orchestration hands each extractor the landing gate of what it lands (``landing_gates``): the
+extractors write batches, the gate decides whether a batch may become visible. The datasets of each
+source come from the catalogue.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
-from parmetrics import ops
+from parmetrics import catalogue, ops
 from parmetrics.config import paths, pseudonymisation_key, reference_now
 from parmetrics.orchestration.failures import fail_without_retry_on_bad_data
 from parmetrics.windows import INTERVAL_RUN_TYPES, Window, window_for_run
@@ -17,7 +23,14 @@ log = logging.getLogger(__name__)
 HISTORY_INTERVAL_RUN_TYPES = INTERVAL_RUN_TYPES | {"manual"}
 
 DOSSIER_SOURCE = "dossier_api"
-DOSSIER_DATASETS = ("dossiers", "dossier_events")
+DOSSIER_DATASETS = tuple(d.name for d in catalogue.datasets_of(DOSSIER_SOURCE))
+
+
+def landing_gates():
+    """The landing gates of this task run (its results carry the Airflow run id)."""
+    from parmetrics.quality.landing_gate import landing_gates as gates
+
+    return gates(paths(), run_id=os.environ.get("AIRFLOW_CTX_DAG_RUN_ID"))
 
 
 def resolve_window(
@@ -88,13 +101,14 @@ def extract_dossier_dataset(dataset: str, window: dict[str, Any]) -> dict[str, A
             w.updated_to,
             paths(),
             pseudonymisation_key(),
+            gate=landing_gates()(DOSSIER_SOURCE, dataset),
         )
     log.info("landed %s %s: %s", DOSSIER_SOURCE, dataset, stats)
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
 
 
 DOCUMENT_SOURCE = "document_db"
-DOCUMENT_TABLES = ("van_ban_di", "van_ban_den", "ho_so_cong_viec", "nhiem_vu")
+DOCUMENT_TABLES = tuple(d.name for d in catalogue.datasets_of(DOCUMENT_SOURCE))
 
 
 def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +118,9 @@ def extract_document_table(table: str, window: dict[str, Any]) -> dict[str, Any]
     engine = make_engine(document_db_url())
     try:
         with fail_without_retry_on_bad_data():
-            stats = extract_table(engine, table, w.updated_from, w.updated_to, paths())
+            stats = extract_table(
+                engine, table, w.updated_from, w.updated_to, paths(), gate=landing_gates()(DOCUMENT_SOURCE, table)
+            )
     finally:
         engine.dispose()
     return {k: v for k, v in stats.items() if isinstance(v, (int, float, str, type(None)))}
@@ -172,7 +188,7 @@ def land_finance_inbox(inbox: Path | None = None) -> list[dict[str, Any]]:
     from parmetrics.sources.finance_files import land_finance_inbox as land
 
     inbox = inbox or finance_inbox()
-    return _summarise(land(inbox, paths()), "finance", inbox)
+    return _summarise(land(inbox, paths(), gates=landing_gates()), "finance", inbox)
 
 
 def land_reference_inbox(inbox: Path | None = None) -> list[dict[str, Any]]:
@@ -181,4 +197,4 @@ def land_reference_inbox(inbox: Path | None = None) -> list[dict[str, Any]]:
     from parmetrics.sources.reference_files import land_reference_inbox_files
 
     inbox = inbox or reference_inbox()
-    return _summarise(land_reference_inbox_files(inbox, paths()), "reference", inbox)
+    return _summarise(land_reference_inbox_files(inbox, paths(), gates=landing_gates()), "reference", inbox)

@@ -4,8 +4,10 @@ Each run lands one window ``[updated_from, updated_to)`` of ``updated_at`` per t
 ``<from>_<to>``, read in chunks by one ordered statement (a server-side cursor on PostgreSQL) and
 written part by part as it goes; a crash leaves hidden debris that the rerun of the window removes.
 Soft-deleted rows land with ``deleted_at`` set, so staging can drop them. A row whose values break
-the contract is quarantined (``quarantine/document_db/<table>/batch=<id>.jsonl`` + ``ops.quarantine``)
-with a one-line reason; the others land. The tables hold no personal data.
+the contract (a value of the wrong type, a missing key, an unknown code — the catalogue's rules) is
+quarantined on its own (``quarantine/document_db/<table>/batch=<id>.jsonl`` + ``ops.quarantine``) with
+a one-line reason naming its id and the rule; the others land. When the source corrects the row, a
+later window lands it and records the resolution. The tables hold no personal data.
 
 The connection is the Airflow connection ``document_db`` (``AIRFLOW_CONN_DOCUMENT_DB``): a
 ``postgresql://user:password@host:port/db`` URI (psycopg), or a SQLite file (``sqlite:////abs/path``);
@@ -27,28 +29,17 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from parmetrics import ops
+from parmetrics import catalogue
 from parmetrics.config import Paths, paths
-from parmetrics.landing.schemas import ASSIGNED_TASKS, INCOMING_DOCUMENTS, OUTGOING_DOCUMENTS, WORK_FILES
-from parmetrics.landing.writer import BatchWriter
-from parmetrics.quality.landing_gate import landing_gate
+from parmetrics.landing import quarantine as q
+from parmetrics.landing.contract import ContractChecker
+from parmetrics.landing.writer import DEFAULT_LOCK_TIMEOUT, BatchWriter, Gate
 from parmetrics.timestamps import format_ts
 
 log = logging.getLogger(__name__)
 
 SOURCE = "document_db"
-TABLES: dict[str, pa.Schema] = {
-    "van_ban_di": OUTGOING_DOCUMENTS,
-    "van_ban_den": INCOMING_DOCUMENTS,
-    "ho_so_cong_viec": WORK_FILES,
-    "nhiem_vu": ASSIGNED_TASKS,
-}
-DOMAINS: dict[tuple[str, str], frozenset[str]] = {
-    ("van_ban_di", "do_mat"): frozenset({"thuong", "mat", "toi_mat", "tuyet_mat"}),
-    ("van_ban_den", "nhan_qua"): frozenset({"truc_lien_thong", "thu_dien_tu", "giay"}),
-    ("van_ban_den", "trang_thai"): frozenset({"cho_xu_ly", "dang_xu_ly", "da_xu_ly"}),
-    ("nhiem_vu", "trang_thai"): frozenset({"dang_thuc_hien", "hoan_thanh", "qua_han"}),
-}
+TABLES: dict[str, pa.Schema] = {d.name: d.schema for d in catalogue.datasets_of(SOURCE)}
 DEFAULT_SQLITE_NAME = "document_db.sqlite"
 
 
@@ -195,6 +186,8 @@ def _converter(field_type: pa.DataType) -> Callable[[Any], Any]:
 
 
 def row_to_landing(table: str, schema: pa.Schema, row: dict[str, Any], batch_id: str) -> dict[str, Any]:
+    """A landing row of the right types, or :class:`MalformedRow`. The catalogue's contract rules (code
+    domains, required values) are checked on whole chunks afterwards (``landing/contract.py``)."""
     out: dict[str, Any] = {}
     for f in schema:
         if f.name == "_batch_id":
@@ -205,12 +198,18 @@ def row_to_landing(table: str, schema: pa.Schema, row: dict[str, Any], batch_id:
             raise MalformedRow(f"{f.name}: {exc}") from None
         if value is None and not f.nullable:
             raise MalformedRow(f"{f.name} is missing")
-        domain = DOMAINS.get((table, f.name))
-        if domain is not None and value is not None and value not in domain:
-            raise MalformedRow(f"{f.name}: unknown code {value!r}")
         out[f.name] = value
     out["_batch_id"] = batch_id
     return out
+
+
+def _version(row: dict[str, Any]) -> str | None:
+    """A row's ``updated_at`` as ``YYYY-MM-DD HH:MM:SS`` (how versions compare), None when unreadable."""
+    try:
+        value = _timestamp(row.get("updated_at"))
+    except MalformedRow:
+        return None
+    return value.isoformat(sep=" ") if value else None
 
 
 # ---- extraction ---------------------------------------------------------------------------------
@@ -221,8 +220,22 @@ class TableExtraction:
     table: str
     rows: int = 0
     read: int = 0
-    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: list[q.Quarantined] = field(default_factory=list)
     max_updated_at: datetime | None = None
+    # Versions landed of keys that were quarantined in earlier batches (they may be corrections).
+    corrections: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def set_aside(self, raw: dict[str, Any], problem: str, rule: str) -> None:
+        key = raw.get("id")
+        self.quarantine.append(
+            q.Quarantined(
+                key=None if key is None else str(key),
+                reason=f"{self.table} record id={key!r}: {problem}",
+                rule=rule,
+                record=raw,
+                version=_version(raw),
+            )
+        )
 
 
 def _select(engine: sa.Engine, table: str, schema: pa.Schema, lo: datetime | None, hi: datetime) -> sa.TextClause:
@@ -259,28 +272,39 @@ def iter_chunks(
             yield [dict(r) for r in partition]
 
 
-def _write_quarantine(data_paths: Paths, table: str, batch_id: str, entries: list[dict[str, Any]]) -> None:
-    file = data_paths.quarantine / SOURCE / table / f"batch={batch_id}.jsonl"
-    if entries:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f".{file.name}.tmp-{os.getpid()}")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for e in entries:
-                fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
-        tmp.replace(file)
-    else:
-        file.unlink(missing_ok=True)
-    records = [
-        ops.quarantine_record(SOURCE, table, f"{table} id={e['record'].get('id')!r}", e["reason"], batch_id=batch_id)
-        for e in entries
-    ]
-    partition = f"{SOURCE}__{table}"
-    if records or (data_paths.ops / "quarantine" / partition / f"batch={batch_id}").exists():
-        ops.replace_batch_records(data_paths, "quarantine", partition, batch_id, records)
-
-
 def batch_id_for_window(lo: datetime | None, hi: datetime) -> str:
     return f"{format_ts(lo) or 'open'}_{format_ts(hi)}"
+
+
+def _land_chunk(
+    run: TableExtraction,
+    chunk: list[dict[str, Any]],
+    schema: pa.Schema,
+    batch_id: str,
+    checker: ContractChecker,
+    open_keys: dict[str, Any],
+) -> pa.Table:
+    """The chunk's rows that keep the contract, as a table; the others are set aside with their reason."""
+    good, originals = [], []
+    for raw in chunk:
+        run.read += 1
+        try:
+            good.append(row_to_landing(run.table, schema, raw, batch_id))
+            originals.append(raw)
+        except MalformedRow as exc:
+            run.set_aside(raw, str(exc), "parse")
+    table, violations = checker.split(pa.Table.from_pylist(good, schema=schema))
+    broken = {v.row for v in violations}
+    for v in violations:
+        run.set_aside(originals[v.row], v.reason(), v.rule.rule_id)
+    for i, row in enumerate(good):
+        if i in broken:
+            continue
+        if run.max_updated_at is None or row["updated_at"] > run.max_updated_at:
+            run.max_updated_at = row["updated_at"]
+        if open_keys and str(row["id"]) in open_keys:
+            run.corrections.append((str(row["id"]), row["updated_at"].isoformat(sep=" ")))
+    return table
 
 
 def extract_table(
@@ -292,8 +316,13 @@ def extract_table(
     *,
     chunk_rows: int = 50_000,
     after_chunk: Callable[[int], None] | None = None,
+    gate: Gate | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> dict[str, Any]:
-    """Land ``[updated_from, updated_to)`` of one table as batch ``<from>_<to>``; returns its stats."""
+    """Land ``[updated_from, updated_to)`` of one table as batch ``<from>_<to>``; returns its stats.
+
+    ``gate`` (the landing gate orchestration hands over) validates the batch before it is swapped in.
+    """
     if table not in TABLES:
         raise ValueError(f"unknown document_db table {table!r}; expected one of {sorted(TABLES)}")
     if updated_from is not None and updated_from >= updated_to:
@@ -303,25 +332,18 @@ def extract_table(
     window = {"updated_from": format_ts(updated_from), "updated_to": format_ts(updated_to)}
     started = time.monotonic()
     run = TableExtraction(table)
-    gate = landing_gate(data_paths, SOURCE, table)
-    with BatchWriter(data_paths.dataset_landing(SOURCE, table), batch_id, schema, window=window, gate=gate) as writer:
+    dataset_dir = data_paths.dataset_landing(SOURCE, table)
+    with (
+        BatchWriter(dataset_dir, batch_id, schema, window=window, gate=gate, lock_timeout=lock_timeout) as writer,
+        ContractChecker(catalogue.dataset(SOURCE, table)) as checker,
+    ):
+        open_keys = q.open_keys(data_paths, SOURCE, table, batch_id)
         for n, chunk in enumerate(iter_chunks(engine, table, updated_from, updated_to, chunk_rows)):
-            good = []
-            for raw in chunk:
-                run.read += 1
-                try:
-                    row = row_to_landing(table, schema, raw, batch_id)
-                except MalformedRow as exc:
-                    reason = f"{table} record id={raw.get('id')!r}: {exc}"
-                    run.quarantine.append({"reason": reason, "record": raw})
-                    continue
-                good.append(row)
-                if run.max_updated_at is None or row["updated_at"] > run.max_updated_at:
-                    run.max_updated_at = row["updated_at"]
-            writer.write_rows(good)
+            writer.write_table(_land_chunk(run, chunk, schema, batch_id, checker, open_keys))
             if after_chunk is not None:
                 after_chunk(n)
         run.rows = writer.rows
+        resolved = q.record_resolutions(data_paths, SOURCE, table, batch_id, open_keys, run.corrections)
         stats = {
             "source": SOURCE,
             "dataset": table,
@@ -329,45 +351,35 @@ def extract_table(
             "rows": run.rows,
             "read": run.read,
             "quarantined": len(run.quarantine),
+            "resolved": resolved,
             "max_updated_at": run.max_updated_at.isoformat(sep=" ") if run.max_updated_at else None,
             "seconds": round(time.monotonic() - started, 3),
         }
-        _write_quarantine(data_paths, table, batch_id, run.quarantine)
+        q.record_batch_quarantine(data_paths, SOURCE, table, batch_id, run.quarantine)
+        for entry in run.quarantine:
+            log.warning("quarantined %s", entry.reason)
         writer.commit(**{k: v for k, v in stats.items() if k != "batch_id"})
     log.info("landed %s", stats)
     return stats
 
 
 def extract_all(
-    url: str, updated_from: datetime | None, updated_to: datetime, data_paths: Paths, **options: Any
+    url: str,
+    updated_from: datetime | None,
+    updated_to: datetime,
+    data_paths: Paths,
+    *,
+    gates: Callable[[str, str], Gate] | None = None,
+    **options: Any,
 ) -> dict[str, dict[str, Any]]:
+    """Every table's window; ``gates(source, table)`` gives each table's landing gate."""
     engine = make_engine(url)
     try:
-        return {t: extract_table(engine, t, updated_from, updated_to, data_paths, **options) for t in TABLES}
+        return {
+            t: extract_table(
+                engine, t, updated_from, updated_to, data_paths, gate=gates(SOURCE, t) if gates else None, **options
+            )
+            for t in TABLES
+        }
     finally:
         engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m parmetrics.sources.document_db --to ISO [--from ISO] [--table T]`` (used by the crash test)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Extract one window of the document database into landing.")
-    parser.add_argument("--url", default=None)
-    parser.add_argument("--table", choices=sorted(TABLES), default=None)
-    parser.add_argument("--from", dest="updated_from", default=None)
-    parser.add_argument("--to", dest="updated_to", required=True)
-    parser.add_argument("--chunk-rows", type=int, default=50_000)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    url = args.url or document_db_url()
-    lo = datetime.fromisoformat(args.updated_from) if args.updated_from else None
-    hi = datetime.fromisoformat(args.updated_to)
-    engine = make_engine(url)
-    tables = [args.table] if args.table else list(TABLES)
-    for t in tables:
-        print(json.dumps(extract_table(engine, t, lo, hi, paths(), chunk_rows=args.chunk_rows), default=str))
-
-
-if __name__ == "__main__":
-    main()

@@ -2,7 +2,9 @@
 
 A record that breaks the contract (SOURCES.md §1) is quarantined rather than landed, so nothing
 downstream has to guess: every field present, timestamps ``yyyyMMddHHmmss``, integer codes as
-integers, a known status, and the key fields set.
+integers, a known status, and the key fields set. These are the rules a record must keep to become a
+row at all; the catalogue's other contract rules (code domains, the unit, fees) are checked on the
+rows (``landing/contract.py``), with the same wording.
 """
 
 from __future__ import annotations
@@ -11,44 +13,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from parmetrics import catalogue
 from parmetrics.landing.schemas import DOSSIER_PERSONAL_FIELDS
 from parmetrics.timestamps import parse_ts
 
-STATUS_CODES = frozenset(range(1, 11))
+_DOSSIERS = catalogue.dataset("dossier_api", "dossiers")
+_EVENTS = catalogue.dataset("dossier_api", "dossier_events")
+STATUS_CODES = frozenset(_DOSSIERS.domain("TrangThaiHoSo"))
 
-DOSSIER_FIELDS = (
-    "MaHoSo",
-    "MaDonVi",
-    "MaTTHC",
-    "KenhThucHien",
-    "LoaiDoiTuong",
-    *DOSSIER_PERSONAL_FIELDS,
-    "NgayNopHoSo",
-    "NgayTiepNhan",
-    "NgayHenTra",
-    "NgayKetThucXuLy",
-    "NgayTra",
-    "TrangThaiHoSo",
-    "DuocThanhToanTrucTuyen",
-    "DanhSachLePhi",
-    "TaiLieuNop",
-    "DanhSachGiayToKetQua",
-    "DanhSachHoSoBoSung",
-    "DanhSachPhieuXinLoi",
-    "MucDoHaiLong",
-    "TaiKhoanDuocXacThucVoiVNeID",
-    "NgayDongBoDVCQG",
-    "NgayCapNhat",
-)
-EVENT_FIELDS = (
-    "MaHoSo",
-    "STT",
-    "TrangThai",
-    "ThoiDiemXuLy",
-    "ThoiDiemGhiNhan",
-    "PhongBanXuLy",
-    "NgayKetThucTheoQuyDinh",
-)
+# Every field of a record, in contract order (personal ones included: a record must carry them all).
+DOSSIER_FIELDS = _DOSSIERS.record_fields
+EVENT_FIELDS = _EVENTS.record_fields
 
 
 class MalformedRecord(ValueError):
@@ -67,15 +42,16 @@ def _ts(record: dict[str, Any], name: str, required: bool = False) -> datetime |
         raise MalformedRecord(f"{name}: {exc}") from None
 
 
-def _int(record: dict[str, Any], name: str, domain: frozenset[int] | None = None) -> int | None:
+def _int(record: dict[str, Any], name: str, domain: catalogue.Dataset | None = None) -> int | None:
+    """An integer field; with ``domain``, its code must be in that dataset's contract domain of it."""
     value = record.get(name)
     if value is None:
         return None
     # bool is an int in Python but never a code in the contract.
     if isinstance(value, bool) or not isinstance(value, int):
         raise MalformedRecord(f"{name}: not an integer: {value!r}")
-    if domain is not None and value not in domain:
-        raise MalformedRecord(f"{name}: unknown code {value!r}")
+    if domain is not None and value not in domain.domain(name):
+        raise MalformedRecord(domain.domain_rule(name).describe({name: value}))
     return value
 
 
@@ -156,7 +132,7 @@ def dossier_row(record: Any, batch_id: str) -> dict[str, Any]:
         "NgayHenTra": _ts(record, "NgayHenTra"),
         "NgayKetThucXuLy": _ts(record, "NgayKetThucXuLy"),
         "NgayTra": _ts(record, "NgayTra"),
-        "TrangThaiHoSo": _int(record, "TrangThaiHoSo", STATUS_CODES),
+        "TrangThaiHoSo": _int(record, "TrangThaiHoSo", _DOSSIERS),
         "DuocThanhToanTrucTuyen": _int(record, "DuocThanhToanTrucTuyen"),
         "DanhSachLePhi": _items(
             record,
@@ -221,7 +197,7 @@ def event_row(record: Any, batch_id: str) -> dict[str, Any]:
     return {
         "MaHoSo": record["MaHoSo"],
         "STT": stt,
-        "TrangThai": _int(record, "TrangThai", STATUS_CODES),
+        "TrangThai": _int(record, "TrangThai", _EVENTS),
         "ThoiDiemXuLy": _ts(record, "ThoiDiemXuLy"),
         "ThoiDiemGhiNhan": _ts(record, "ThoiDiemGhiNhan", required=True),
         "PhongBanXuLy": _str(record, "PhongBanXuLy"),

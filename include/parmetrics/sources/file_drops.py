@@ -13,6 +13,12 @@ One life for every inbox file, whatever its dataset:
 Versions: ``<dataset>_<YYYYMM>.<ext>`` is version 0, ``…_v<N>`` version N. A batch records the version
 and the SHA-256 of the file it came from; a lower version than the landed one changes nothing, and
 so does the same file twice.
+
+A dataset's columns, types and contract rules come from the catalogue (``catalogue/datasets.py``): a
+cell is parsed by its column's type, then every row is checked against the contract
+(``landing/contract.py``) and the first broken rule refuses the file. A reason quotes at most the
+offending value (cut short), never a line of the file: a refused file may be anything, a symlink to a
+system file included.
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from parmetrics import ops
+from parmetrics import catalogue, ops
+from parmetrics.catalogue.model import shown
 from parmetrics.config import Paths
-from parmetrics.landing.writer import BatchWriter, batch_dir, file_sha256, read_manifest
+from parmetrics.landing.writer import BatchWriter, Gate, batch_dir, file_sha256, read_manifest
 from parmetrics.quality.errors import QualityGateError
 from parmetrics.triggers import claim as _claim
 
@@ -96,23 +103,13 @@ def vn_number(value: Any) -> float | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"not a number: {shown(value)}")
     if isinstance(value, int | float):
         return float(value)
     raw = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if not VN_NUMBER.match(raw):
-        raise ValueError(f"not a number in Vietnamese format (1.234.567,89): {value!r}")
+        raise ValueError(f"not a number in Vietnamese format (1.234.567,89): {shown(value)}")
     return float(raw.replace(".", "").replace(",", "."))
-
-
-def non_negative(parse: Callable[[Any], float | None]) -> Callable[[Any], float | None]:
-    def parse_non_negative(value: Any) -> float | None:
-        number = parse(value)
-        if number is not None and number < 0:
-            raise NegativeAmount(f"negative amount {value!r}")
-        return number
-
-    return parse_non_negative
 
 
 def vn_int(value: Any) -> int | None:
@@ -120,12 +117,8 @@ def vn_int(value: Any) -> int | None:
     if number is None:
         return None
     if not float(number).is_integer():
-        raise ValueError(f"not a whole number: {value!r}")
+        raise ValueError(f"not a whole number: {shown(value)}")
     return int(number)
-
-
-class NegativeAmount(ValueError):
-    pass
 
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -140,7 +133,7 @@ def iso_date(value: Any) -> date | None:
         return value
     raw = str(value).strip()
     if not ISO_DATE.match(raw):
-        raise ValueError(f"not an ISO date (YYYY-MM-DD): {value!r}")
+        raise ValueError(f"not an ISO date (YYYY-MM-DD): {shown(value)}")
     return date.fromisoformat(raw)
 
 
@@ -152,44 +145,65 @@ def boolean(value: Any) -> bool | None:
         return value
     lowered = str(value).strip().lower()
     if lowered not in ("true", "false"):
-        raise ValueError(f"not a boolean (true/false): {value!r}")
+        raise ValueError(f"not a boolean (true/false): {shown(value)}")
     return lowered == "true"
-
-
-def one_of(*codes: str) -> Callable[[Any], str | None]:
-    allowed = frozenset(codes)
-
-    def parse_code(value: Any) -> str | None:
-        code = text(value)
-        if code is not None and code not in allowed:
-            raise ValueError(f"unknown code {code!r} (expected one of {', '.join(sorted(allowed))})")
-        return code
-
-    return parse_code
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     parse: Callable[[Any], Any]
-    required: bool = False  # may not be empty
     amount: bool = False  # summed against a `Tổng cộng` total row
+
+
+def cell_parser(field_type: pa.DataType) -> Callable[[Any], Any]:
+    """How a cell of a column of this landing type is read (SOURCES.md §3 dialect)."""
+    if pa.types.is_floating(field_type):
+        return vn_number
+    if pa.types.is_integer(field_type):
+        return vn_int
+    if pa.types.is_date(field_type):
+        return iso_date
+    if pa.types.is_boolean(field_type):
+        return boolean
+    return text
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    source: str
-    dataset: str
-    columns: tuple[Column, ...]
-    schema: pa.Schema
-    key: tuple[str, ...]
-    # Finance: the period column that must match the file name; reference: None.
-    period_column: str | None = None
-    lineage: Callable[[FileName, str], dict[str, Any]] = lambda name, file: {}
+    """A file-drop dataset: its catalogue declaration, and the lineage columns its files carry."""
+
+    declaration: catalogue.Dataset
+    lineage: Callable[[FileName, str], dict[str, Any]]
+
+    @property
+    def source(self) -> str:
+        return self.declaration.source.name
+
+    @property
+    def dataset(self) -> str:
+        return self.declaration.name
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.declaration.schema
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return self.declaration.key
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(Column(f.name, cell_parser(f.type), f.summed) for f in self.declaration.source_fields)
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+
+def specs_of(source: str, lineage: Callable[[FileName, str], dict[str, Any]]) -> dict[str, DatasetSpec]:
+    """The file-drop datasets of ``source`` in the catalogue, by name."""
+    return {d.name: DatasetSpec(d, lineage) for d in catalogue.datasets_of(source)}
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -216,7 +230,9 @@ def read_xlsx_rows(path: Path) -> list[list[Any]]:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for anything unreadable
-        raise FileRejected(path.name, "wrong encoding", f"not a readable XLSX workbook ({exc})") from None
+        raise FileRejected(
+            path.name, "wrong encoding", f"not a readable XLSX workbook ({type(exc).__name__})"
+        ) from None
     return [list(r) for r in rows if any(not _blank(c) for c in r)]
 
 
@@ -226,8 +242,8 @@ def _locate_header(rows: list[list[Any]], spec: DatasetSpec, file_name: str, tit
     for i in candidates:
         if first in {_norm(c) for c in rows[i]}:
             return i
-    found = ", ".join(str(c) for c in rows[0] if not _blank(c)) if rows else ""
-    raise FileRejected(file_name, "missing or renamed column", f"no header row with {first} (found: {found})")
+    # Nothing of what was found is quoted: the file may be anything (a reason is published).
+    raise FileRejected(file_name, "missing or renamed column", f"{first} (no header row names it)")
 
 
 def _is_total_row(row: Sequence[Any]) -> bool:
@@ -243,8 +259,7 @@ def parse_rows(path: Path, name: FileName, spec: DatasetSpec) -> list[dict[str, 
     header = [_norm(c) for c in rows[h]]
     missing = [c for c in spec.column_names if c not in header]
     if missing:
-        found = ", ".join(c for c in header if c)
-        raise FileRejected(path.name, "missing or renamed column", f"{', '.join(missing)} (found: {found})")
+        raise FileRejected(path.name, "missing or renamed column", ", ".join(missing))
     index = {c: header.index(c) for c in spec.column_names}
     body = rows[h + 1 :]
     total = body.pop() if body and _is_total_row(body[-1]) else None
@@ -253,6 +268,7 @@ def parse_rows(path: Path, name: FileName, spec: DatasetSpec) -> list[dict[str, 
     if not body:
         raise FileRejected(path.name, "empty file", "no data rows")
     out: list[dict[str, Any]] = []
+    lines: list[int] = []
     seen: set[tuple[Any, ...]] = set()
     for offset, raw in enumerate(body, start=h + 2):
         raw = list(raw) + [None] * (len(header) - len(raw))
@@ -261,27 +277,34 @@ def parse_rows(path: Path, name: FileName, spec: DatasetSpec) -> list[dict[str, 
             cell = raw[index[column.name]]
             try:
                 row[column.name] = column.parse(cell)
-            except NegativeAmount as exc:
-                raise FileRejected(path.name, "negative amount", f"row {offset}, column {column.name}: {exc}") from None
             except ValueError as exc:
                 raise FileRejected(path.name, "invalid value", f"row {offset}, column {column.name}: {exc}") from None
-            if column.required and row[column.name] is None:
-                raise FileRejected(path.name, "missing value", f"row {offset}: {column.name} is empty")
-        if spec.period_column and row[spec.period_column] != name.period_iso:
-            raise FileRejected(
-                path.name,
-                "period does not match the file name",
-                f"row {offset}: {spec.period_column} {row[spec.period_column]!r} is not {name.period_iso}",
-            )
         key = tuple(row[k] for k in spec.key)
-        if key in seen:
-            raise FileRejected(path.name, "duplicate key", f"row {offset}: {dict(zip(spec.key, key, strict=True))}")
+        if key in seen and None not in key:
+            shown_key = ", ".join(f"{k}={shown(v)}" for k, v in zip(spec.key, key, strict=True))
+            raise FileRejected(path.name, "duplicate key", f"row {offset}: {shown_key}")
         seen.add(key)
         row.update(spec.lineage(name, path.name))
         out.append(row)
+        lines.append(offset)
+    _check_contract(path.name, spec, out, lines)
     if total is not None:
         _reconcile_total(path.name, spec, index, total, out)
     return out
+
+
+def _check_contract(file_name: str, spec: DatasetSpec, rows: list[dict[str, Any]], lines: list[int]) -> None:
+    """Refuse the file on the first row that breaks a contract rule of its dataset."""
+    # Imported here: the inbox trigger imports this module, and the triggerer should not load DuckDB.
+    from parmetrics.landing.contract import ContractChecker
+
+    with ContractChecker(spec.declaration) as checker:
+        violations = checker.violations(pa.Table.from_pylist(rows, schema=spec.schema))
+    if violations:
+        first = violations[0]
+        raise FileRejected(
+            file_name, first.rule.file_rule(), f"row {lines[first.row]}: {first.rule.describe(first.values)}"
+        )
 
 
 def _reconcile_total(
@@ -322,17 +345,20 @@ def quarantine_file(path: Path, data_paths: Paths, source: str, dataset: str, re
     reason = " ".join(reason.split())
     target = _move(path, data_paths.quarantine / source)
     target.with_name(target.name + ".reason").write_text(reason + "\n", encoding="utf-8")
+    relative = target.relative_to(data_paths.root) if target.is_relative_to(data_paths.root) else target
     ops.write_record(
         data_paths,
         "quarantine",
-        ops.quarantine_record(source, dataset, path.name, reason, quarantined_to=str(target)),
+        ops.quarantine_record(source, dataset, path.name, reason, status="quarantined", quarantined_to=str(relative)),
         partition=f"{source}__{dataset}",
     )
     log.warning("quarantined %s: %s", path.name, reason)
     return {"file": path.name, "dataset": dataset, "status": "quarantined", "rows": 0, "reason": reason}
 
 
-def land_file(path: Path, data_paths: Paths, spec: DatasetSpec, name: FileName) -> dict[str, Any]:
+def land_file(
+    path: Path, data_paths: Paths, spec: DatasetSpec, name: FileName, gate: Gate | None = None
+) -> dict[str, Any]:
     """Land one valid file as the batch of its period (or leave the landed batch when it should win)."""
     dataset_dir = data_paths.dataset_landing(spec.source, spec.dataset)
     digest = file_sha256(path)
@@ -346,18 +372,21 @@ def land_file(path: Path, data_paths: Paths, spec: DatasetSpec, name: FileName) 
         if landed_version > name.version:
             return {**base, "status": "superseded", "rows": 0, "reason": f"v{landed_version} already landed"}
     rows = parse_rows(path, name, spec)
-    # Imported here: the inbox trigger imports this module, and DAG parsing should not pay for DuckDB.
-    from parmetrics.quality.landing_gate import landing_gate
-
-    gate = landing_gate(data_paths, spec.source, spec.dataset)
     with BatchWriter(dataset_dir, name.period, spec.schema, window={"period": name.period}, gate=gate) as writer:
         writer.write_rows(rows)
         writer.commit(source_file=path.name, source_version=name.version, source_sha256=digest)
     return {**base, "status": "landed", "rows": len(rows)}
 
 
-def process_file(path: Path, data_paths: Paths, specs: dict[str, DatasetSpec], source: str) -> dict[str, Any]:
-    """Land, skip or quarantine one claimed file, then move it out of the processing folder."""
+GateFactory = Callable[[str, str], Gate]
+
+
+def process_file(
+    path: Path, data_paths: Paths, specs: dict[str, DatasetSpec], source: str, gates: GateFactory | None = None
+) -> dict[str, Any]:
+    """Land, skip or quarantine one claimed file, then move it out of the processing folder.
+
+    ``gates(source, dataset)``: the landing gate of the file's dataset (orchestration hands it over)."""
     path = Path(path)
     dataset = "unknown"
     try:
@@ -366,7 +395,7 @@ def process_file(path: Path, data_paths: Paths, specs: dict[str, DatasetSpec], s
         spec = specs.get(name.dataset)
         if spec is None:
             raise FileRejected(path.name, "unknown dataset", f"{name.dataset!r} is not one of {', '.join(specs)}")
-        outcome = land_file(path, data_paths, spec, name)
+        outcome = land_file(path, data_paths, spec, name, gates(source, spec.dataset) if gates else None)
     except FileRejected as exc:
         return quarantine_file(path, data_paths, source, dataset, str(exc))
     except QualityGateError as exc:
@@ -385,7 +414,13 @@ def claim_files(inbox: Path, pattern: re.Pattern[str] | None = None) -> list[Pat
 
 
 def process_inbox(
-    inbox: Path, data_paths: Paths, specs: dict[str, DatasetSpec], source: str, *, claim: bool = True
+    inbox: Path,
+    data_paths: Paths,
+    specs: dict[str, DatasetSpec],
+    source: str,
+    *,
+    claim: bool = True,
+    gates: GateFactory | None = None,
 ) -> list[dict[str, Any]]:
     """Process every claimed file (claiming what is still in the inbox first, unless told not to).
 
@@ -403,4 +438,4 @@ def process_inbox(
         except FileRejected:
             return (1, "", "", 0, p.name)
 
-    return refusals + [process_file(p, data_paths, specs, source) for p in sorted(files, key=order)]
+    return refusals + [process_file(p, data_paths, specs, source, gates) for p in sorted(files, key=order)]

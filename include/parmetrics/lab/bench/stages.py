@@ -122,6 +122,7 @@ def generate(args: dict[str, Any]) -> dict[str, Any]:
 
 def land_other_sources(args: dict[str, Any]) -> dict[str, Any]:
     """Reference and finance files through their inboxes, the document DB up to the nightly run."""
+    from parmetrics.quality.landing_gate import landing_gates
     from parmetrics.sources.document_db import extract_all
     from parmetrics.sources.finance_files import land_finance_inbox
     from parmetrics.sources.reference_files import land_reference_inbox_files
@@ -129,9 +130,10 @@ def land_other_sources(args: dict[str, Any]) -> dict[str, Any]:
 
     plan = BenchPlan.from_dict(args["plan"])
     p = paths()
-    reference = land_reference_inbox_files(p.reference_inbox, p)
-    finance = land_finance_inbox(p.inbox, p)
-    documents = extract_all(f"sqlite:///{p.sim / 'document_db.sqlite'}", None, plan.clock - SAFETY_LAG, p)
+    gates = landing_gates(p)
+    reference = land_reference_inbox_files(p.reference_inbox, p, gates=gates)
+    finance = land_finance_inbox(p.inbox, p, gates=gates)
+    documents = extract_all(f"sqlite:///{p.sim / 'document_db.sqlite'}", None, plan.clock - SAFETY_LAG, p, gates=gates)
     return {
         "reference_files": len(reference),
         "finance_files": len(finance),
@@ -143,6 +145,7 @@ def _extract(
     args: dict[str, Any], windows: list[tuple[datetime | None, datetime]], datasets: tuple[str, ...]
 ) -> dict[str, Any]:
     from parmetrics.config import pseudonymisation_key
+    from parmetrics.quality.landing_gate import landing_gate
     from parmetrics.sources.dossier_api import ApiConnection, extract_window
 
     conn = ApiConnection(args["url"], args["token"])
@@ -153,7 +156,7 @@ def _extract(
         started = time.perf_counter()
         rows = read = pages = 0
         for lo, hi in windows:
-            stats = extract_window(conn, dataset, lo, hi, p, key)
+            stats = extract_window(conn, dataset, lo, hi, p, key, gate=landing_gate(p, "dossier_api", dataset))
             rows += stats["rows"]
             read += stats["read"]
             pages += stats["pages"]

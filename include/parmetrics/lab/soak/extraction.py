@@ -49,6 +49,7 @@ class Extraction:
         result: RoundResult | None = None,
     ) -> None:
         from parmetrics.lab.simulators.dossier_api import serve_in_thread
+        from parmetrics.quality.landing_gate import landing_gate
         from parmetrics.sources.dossier_api import extract_window
 
         with serve_in_thread(self.state.db, self.state.token, faults=plan) as server:
@@ -68,6 +69,7 @@ class Extraction:
                     self.state.key,
                     page_limit=self.state.settings.page_limit,
                     rows_per_part=self.state.settings.page_limit,
+                    gate=landing_gate(self.state.paths, "dossier_api", dataset),
                 )
                 if killed is not None and killed["landed"]:
                     killed["after_rerun"] = self._after_rerun(dataset, window_batch_id(lo, hi), result)

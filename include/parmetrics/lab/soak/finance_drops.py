@@ -62,4 +62,6 @@ class FinanceDrops:
             rule, digest, times = self.state.finance.bad.get(bad.path.name, (bad.rule, file_sha256(target), 0))
             self.state.finance.bad[bad.path.name] = (rule, digest, times + 1)
             result.faults["bad_files"] += 1
-        land_finance_inbox(inbox, self.state.paths)
+        from parmetrics.quality.landing_gate import landing_gates
+
+        land_finance_inbox(inbox, self.state.paths, gates=landing_gates(self.state.paths))

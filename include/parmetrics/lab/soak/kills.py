@@ -23,6 +23,7 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from parmetrics.config import Paths
+from parmetrics.quality.landing_gate import landing_gate
 from parmetrics.sources.dossier_api import ApiConnection, extract_window
 url, dataset, lo, hi, root, limit, per_part = sys.argv[1:8]
 conn = ApiConnection(url, os.environ["SOAK_API_TOKEN"], timeout=2, max_attempts=10, backoff_initial=0.01,
@@ -30,7 +31,7 @@ conn = ApiConnection(url, os.environ["SOAK_API_TOKEN"], timeout=2, max_attempts=
 print(f"extracting {dataset} {lo} .. {hi}, {limit} per page", flush=True)
 stats = extract_window(conn, dataset, datetime.fromisoformat(lo), datetime.fromisoformat(hi), Paths(Path(root)),
                        os.environ["PARMETRICS_PSEUDONYM_KEY"].encode(), page_limit=int(limit),
-                       rows_per_part=int(per_part))
+                       rows_per_part=int(per_part), gate=landing_gate(Paths(Path(root)), "dossier_api", dataset))
 print("done", stats, flush=True)
 """
 # The publisher as its own process, held inside one step of publish() until the soak kills it: the hold

@@ -90,7 +90,11 @@ class Soak:
         )
         plan = SimulationPlan(seed=s.seed, start=s.start.date(), end=s.end)
         list(write_reference_drops(self.state.paths.reference_inbox, plan))
-        outcomes = land_reference_inbox_files(self.state.paths.reference_inbox, self.state.paths)
+        from parmetrics.quality.landing_gate import landing_gates
+
+        outcomes = land_reference_inbox_files(
+            self.state.paths.reference_inbox, self.state.paths, gates=landing_gates(self.state.paths)
+        )
         refused = [o for o in outcomes if o["status"] not in ("landed", "unchanged")]
         if refused:
             raise RuntimeError(f"soak setup: reference snapshots not landed: {refused}")

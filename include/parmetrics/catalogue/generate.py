@@ -1,0 +1,148 @@
+"""The files that come from the catalogue, and a check that the committed ones are current.
+
+- ``expectations/landing/<source>.<dataset>.json``: each dataset's row rules as a GX suite — contract
+  rules with severity ``critical``, anomaly checks with ``warning``, each expectation's ``meta.notes``
+  saying why it is of its kind. (Rules that are not about rows — the manifest's reconciliation, months
+  against each other — are hand-written suites the dataset declares; see ``model.Suite``.)
+- ``dbt_project/models/staging/_landing__sources.yml``: dbt ``sources:`` with every landing column and
+  its DuckDB type; ``macros/landing_relation.sql`` reads its typed empty relations from there.
+
+``python -m parmetrics.catalogue --write`` rewrites them; ``--check`` (and the catalogue test) fails
+while a committed file differs from what the catalogue says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+from parmetrics.catalogue.datasets import DATASETS, SOURCES
+from parmetrics.catalogue.model import SEVERITY, Dataset, quote
+from parmetrics.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+
+LANDING_SUITES_DIR = EXPECTATIONS_DIR / "landing"
+SOURCES_YAML = DBT_PROJECT_DIR / "models" / "staging" / "_landing__sources.yml"
+GENERATED_BY = "python -m parmetrics.catalogue --write (from include/parmetrics/catalogue/datasets.py)"
+
+
+def suite_name(dataset: Dataset, part: str | None = None) -> str:
+    return f"landing.{dataset.full_name}" + (f".{part}" if part else "")
+
+
+def suite_path(dataset: Dataset, part: str | None = None) -> Path:
+    return LANDING_SUITES_DIR / (suite_name(dataset, part).removeprefix("landing.") + ".json")
+
+
+def landing_suite(dataset: Dataset) -> dict[str, Any]:
+    """The GX suite of ``dataset``'s row rules, over the batch being landed (view ``batch``)."""
+    rules = dataset.rules()
+    wanted = set(dataset.key)
+    for _, rule in rules:
+        wanted.update(rule.columns)
+    columns = [quote(c) for c in dataset.column_names if c in wanted]
+    derived = [d for _, r in rules if (d := r.derived_column(dataset.subject_sql()))]
+    expectations = []
+    for kind, rule in rules:
+        kind_name, kwargs = rule.expectation()
+        expectations.append(
+            {
+                "type": kind_name,
+                "kwargs": kwargs,
+                "severity": SEVERITY[kind],
+                "meta": {"kind": kind, "rule": rule.rule_id, "notes": rule.why},
+            }
+        )
+    return {
+        "name": suite_name(dataset),
+        "meta": {
+            "query": f"select {', '.join(columns + derived)} from batch",
+            "notes": dataset.notes,
+            "generated_by": GENERATED_BY,
+        },
+        "expectations": expectations,
+    }
+
+
+def duckdb_type(t: pa.DataType) -> str:
+    if pa.types.is_string(t):
+        return "varchar"
+    if pa.types.is_int32(t):
+        return "integer"
+    if pa.types.is_int64(t):
+        return "bigint"
+    if pa.types.is_float64(t):
+        return "double"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_date32(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_list(t):
+        return duckdb_type(t.value_type) + "[]"
+    if pa.types.is_struct(t):
+        return "struct(" + ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in t) + ")"
+    raise ValueError(f"no DuckDB type for Arrow {t}")
+
+
+def dbt_sources() -> dict[str, Any]:
+    sources = []
+    for source in SOURCES:
+        tables = []
+        for d in (d for d in DATASETS if d.source == source):
+            meta: dict[str, Any] = {
+                "landing_path": d.landing_path,
+                "batches": "batch=*/*.parquet",
+                "key": list(d.key),
+                "version_column": d.version_column,
+            }
+            if d.personal_fields:
+                meta["personal_fields_removed"] = list(d.personal_fields)
+            tables.append(
+                {
+                    "name": d.name,
+                    "description": d.description,
+                    "meta": meta,
+                    "columns": [
+                        {"name": f.name, "data_type": duckdb_type(f.type), "description": f.description}
+                        for f in d.fields
+                    ],
+                }
+            )
+        sources.append(
+            {
+                "name": source.name,
+                "description": source.description,
+                "meta": {"kind": source.kind, "asset": source.asset_name},
+                "tables": tables,
+            }
+        )
+    return {"version": 2, "sources": sources}
+
+
+def generated_files() -> dict[Path, str]:
+    files = {suite_path(d): json.dumps(landing_suite(d), indent=2, ensure_ascii=False) + "\n" for d in DATASETS}
+    header = (
+        f"# Generated by {GENERATED_BY}: do not edit.\n"
+        "# The landing datasets as dbt sources: landing_relation.sql reads each table's columns and types here.\n"
+    )
+    files[SOURCES_YAML] = header + yaml.safe_dump(dbt_sources(), sort_keys=False, allow_unicode=True, width=110)
+    return files
+
+
+def stale_files() -> list[Path]:
+    """Committed files that differ from what the catalogue generates (missing ones included)."""
+    return [p for p, text in generated_files().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+def write_files() -> list[Path]:
+    written = []
+    for path, text in generated_files().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
