@@ -67,14 +67,15 @@ def test_an_offending_value_is_quoted_cut_short(inbox, tmp_path):
 
 
 def test_a_symlink_to_another_file_leaves_none_of_its_content_in_a_reason(inbox, tmp_path):
-    # The claimer's refusal of links is the inbox's business; whatever reads the file, no reason quotes it.
+    # The claimer refuses a link without opening it (triggers/claim.py); its reason quotes nothing of the target.
     secret = tmp_path / "outside" / "passwd"
     secret.parent.mkdir()
     secret.write_text(f"root:{MARKER}:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     (inbox / "thu_ngan_sach_202610.csv").symlink_to(secret)
     paths = Paths(tmp_path / "data")
     [outcome] = land_finance_inbox(inbox, paths)
-    assert outcome["status"] == "quarantined"
+    assert outcome["status"] == "refused"
+    assert "symbolic link" in outcome["reason"]
     assert MARKER not in outcome["reason"]
     assert MARKER not in published_text(paths)
 
