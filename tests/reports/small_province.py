@@ -27,7 +27,9 @@ the deadline scores 6k/n + 20m/n + 4 (766.3.1) + 6·min(1, (m/n)/0.9), of a cove
       every commune in force — and not ranked: it ceased on 2025-06-30 (merged into X10)
   H01 h3 received in June, early in September: residual figures, not ranked (no district is in force)
   X02 q1 in March only: a row in the year 2025, none in September
-So September ranks 6 units (province 1, department 1, communes 4) and shows 2 ceased units apart.
+  X99 u1 (early): a unit code the don_vi snapshot does not know — no name, no level, not ranked, apart
+So September ranks 6 units (province 1, department 1, communes 4) and shows 2 ceased units and 1 unknown
+unit code apart.
 
 The lists at T = as_of (Wednesday 2025-10-15 12:00; October 2025 has no day off):
   overdue   o1 (X10) due Wed 10-08 17:00, unfinished: pending_late, 5 working days (10-09 .. 10-15)
@@ -72,6 +74,7 @@ UNITS = [
 RANKED = {"T01": 1, "S01": 1, "X03": 1, "X10": 2, "X12": 3, "X11": 4}
 CEASED_IN_SEPTEMBER = {"X01", "H01"}
 CEASED_IN_YEAR = {"X01", "X02", "H01"}
+UNKNOWN = {"X99"}
 SUCCESSOR = {"X01": "UBND xã Pà Mường (X10)"}
 OVERDUE = {"o1": ("X10", 5)}
 DUE_SOON = {"d1": ("X11", 1)}
@@ -134,6 +137,7 @@ DOSSIERS = [
     dossier("y2", "X11", "2025-09-15 08:00", "2025-09-19 17:00", "2025-09-23 10:00", synced=True),
     dossier("z2", "X12", "2025-09-15 08:00", "2025-09-19 17:00", "2025-09-19 10:00"),
     dossier("e1", "S01", "2025-09-15 08:00", "2025-09-19 17:00", "2025-09-19 10:00", synced=True),
+    dossier("u1", "X99", "2025-09-16 08:00", "2025-09-22 17:00", "2025-09-19 10:00"),
     dossier("o1", "X10", "2025-10-01 08:00", "2025-10-08 17:00", None),
     dossier("d1", "X11", "2025-10-14 08:00", "2025-10-16 17:00", None),
     dossier("x3c", "X03", "2025-10-14 08:00", "2025-10-20 17:00", None, updated="2025-10-15 12:00"),

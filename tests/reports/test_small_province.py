@@ -36,7 +36,7 @@ def summary(paths: Paths) -> str:
 
     console = Console(width=220, record=True, force_terminal=False)
     with p.small_env(paths):
-        assert print_scorecard(paths.published_db, console) == len(p.RANKED) + len(p.CEASED_IN_SEPTEMBER)
+        assert print_scorecard(paths.published_db, console) == len(p.RANKED) + len(p.CEASED_IN_SEPTEMBER) + 1
     return console.export_text()
 
 
@@ -59,10 +59,13 @@ def test_the_summary_ranks_the_units_in_force_and_shows_the_ceased_apart(summary
     # S01 and X03 both score 36 of 56; then X10, X12, X11.
     assert set(top[:2]) == {"S01", "X03"} and top[2:] == ["X10", "X12", "X11"]
     assert [row[0] for row in tables["Bottom five"]][:3] == ["X11", "X12", "X10"]
-    (ceased,) = [rows for key, rows in tables.items() if key.startswith("Not ranked")]
+    ceased = tables["Not ranked — đơn vị đã kết thúc hoạt động"]
     assert {row[0]: row[3] for row in ceased} == {"X01": "UBND xã Pà Mường (X10)", "H01": "—"}
+    unknown = tables["Not ranked — mã đơn vị không có trong danh mục đơn vị"]
+    assert [(row[0], row[1], row[2]) for row in unknown] == [("X99", "—", "—")]
     assert "Ranked: 6 units in force at the month's end (province 1, departments 1, districts 0, communes 4)" in summary
     assert "Shown apart, not ranked: 2 ceased units — đơn vị đã kết thúc hoạt động (districts 1, communes 1)" in summary
+    assert "Shown apart, not ranked: 1 unit codes unknown to the reference units" in summary
     assert "Data as of 2025-10-15 12:00:00" in summary
     assert "reference clock 2025-10-15 18:00:00 (PARMETRICS_CLOCK)" in summary
 
@@ -77,13 +80,17 @@ def test_the_workbook_ranks_the_units_in_force_and_shows_the_ceased_apart(book) 
         "commune": {"X03": 1, "X10": 2, "X12": 3, "X11": 4},
     }
     apart = a.workbook_apart_units(book)
-    assert set(apart) == p.CEASED_IN_YEAR, "X02 has figures in 2025 only, X01 and H01 in September too"
+    assert set(apart) == p.CEASED_IN_YEAR | p.UNKNOWN, "X02 has figures in 2025 only, X01 and H01 in September too"
     assert {unit: row[4] for unit, row in apart.items()} == {
         "X01": "UBND xã Pà Mường (X10)",
         "X02": "UBND xã Pà Mường (X10)",
         "H01": None,
+        "X99": None,
     }
-    assert {row[0] for row in apart.values()} == {"Đơn vị đã kết thúc hoạt động"}
+    assert {unit: row[0] for unit, row in apart.items() if row[0] != "Đơn vị đã kết thúc hoạt động"} == {
+        "X99": "Mã đơn vị không có trong danh mục đơn vị"
+    }
+    assert list(apart)[-1] == "X99", "a code without a level comes last"
     # X01's month: 766.2.1 20 + 766.3.1 4 + 766.6.3 6 = 30 of 30; X02 has no September row.
     assert (apart["X01"][11], apart["X01"][12], apart["X01"][13]) == (30, 30, 1)
     assert apart["X02"][11] is None
@@ -92,8 +99,8 @@ def test_the_workbook_ranks_the_units_in_force_and_shows_the_ceased_apart(book) 
         "6 đơn vị còn hiệu lực cuối tháng 09/2025 (Tỉnh 1, Sở, ban, ngành 1, Huyện 0, Xã 4)"
     )
     assert info["Trình bày riêng, không xếp hạng"] == (
-        "2 đơn vị đã kết thúc hoạt động có số liệu tháng 09/2025 (Huyện 1, Xã 1) — "
-        "trang «Đơn vị đã kết thúc hoạt động», không xếp hạng"
+        "2 đơn vị đã kết thúc hoạt động có số liệu tháng 09/2025 (Huyện 1, Xã 1); "
+        "1 mã đơn vị không có trong danh mục đơn vị — trang «Đơn vị đã kết thúc hoạt động», không xếp hạng"
     )
     assert info["Cảnh báo chất lượng dữ liệu"] == "không có"
     assert "Cảnh báo dữ liệu" not in book.sheetnames
@@ -123,7 +130,7 @@ def test_the_html_report_ranks_the_units_in_force_and_shows_the_ceased_apart(dom
         "district": set(),
         "commune": {"X03", "X10", "X12", "X11"},
     }
-    assert a.html_apart_units(dom) == p.CEASED_IN_SEPTEMBER
+    assert a.html_apart_units(dom) == p.CEASED_IN_SEPTEMBER | p.UNKNOWN
     labels = re.findall(r'<text [^>]*class="label"[^>]*>(\d+)\. ([^<]+)</text>', dom)
     assert ("1", "UBND xã Tân Lập (X03)") in labels and ("2", "UBND xã Pà Mường (X10)") in labels
     due = re.search(r'<table class="due-soon">.*?</table>', dom, re.S).group(0)

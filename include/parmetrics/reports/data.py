@@ -145,7 +145,7 @@ class MonthUnit:
 
     unit_code: str
     unit_name: str | None
-    unit_level: str
+    unit_level: str | None  # None for a code the reference units do not know
     on_time: float | None  # 766.2.1 numerator: early + on time + pending on time
     in_scope: float | None  # 766.2.1 denominator
     on_time_rate: float | None
@@ -202,7 +202,7 @@ class UnitScore:
 
     unit_code: str
     unit_name: str | None
-    unit_level: str
+    unit_level: str | None  # None for a code the reference units do not know
     month: dict[str, Any] | None  # scorecard_766, grain month, the last closed month
     year: dict[str, Any] | None  # scorecard_766, grain year, the month's year (running: year to date)
     par: dict[str, Any] | None  # par_scorecard, the month's year
@@ -331,7 +331,8 @@ def _unit_scores(con: duckdb.DuckDBPyConnection, month: date) -> tuple[dict[str,
         # The month decides whether the unit is ranked: the month is what the ranking shows.
         first = by_month.get(code) or by_year.get(code) or by_par[code]
         level = first["unit_level"]
-        if level not in units:
+        status = status_of(bool(first["in_force"]), first["unit_name"])
+        if level not in units and status != UNKNOWN:
             raise ReportDataError(f"unit {code} has an unknown level {level!r}")
         score = UnitScore(
             code,
@@ -340,7 +341,7 @@ def _unit_scores(con: duckdb.DuckDBPyConnection, month: date) -> tuple[dict[str,
             by_month.get(code),
             by_year.get(code),
             by_par.get(code),
-            status_of(bool(first["in_force"]), first["unit_name"]),
+            status,
             after.get(code),
         )
         (units[level] if score.status == RANKED else apart).append(score)
@@ -349,7 +350,8 @@ def _unit_scores(con: duckdb.DuckDBPyConnection, month: date) -> tuple[dict[str,
         # year rank.
         rows.sort(key=lambda u: (u.month is None, _rank_key(u.month), u.year is None, _rank_key(u.year), u.unit_code))
     order = {level: i for i, (level, _) in enumerate(LEVELS)}
-    apart.sort(key=lambda u: (order[u.unit_level], u.status != CEASED, u.month is None, u.unit_code))
+    # A code the reference units do not know has no level: it comes last.
+    apart.sort(key=lambda u: (order.get(u.unit_level, len(order)), u.status != CEASED, u.month is None, u.unit_code))
     return units, apart
 
 

@@ -28,6 +28,7 @@ from parmetrics.reports.data import (
     LEVEL_LABELS,
     LEVELS,
     TIMELINESS,
+    UNKNOWN,
     UNKNOWN_LABEL,
     VIOLATIONS,
     ReportData,
@@ -146,7 +147,7 @@ def _apart_text(data: ReportData) -> str:
     )
     text = f"{len(ceased)} {CEASED_LABEL} có số liệu tháng {data.month_label()}"
     text += f" ({per_level})" if per_level else ""
-    unknown = data.apart_in_month("unknown")
+    unknown = data.apart_in_month(UNKNOWN)
     if unknown:
         text += f"; {len(unknown)} {UNKNOWN_LABEL}"
     return text + f" — trang «{APART_SHEET}», không xếp hạng"
@@ -182,7 +183,7 @@ def _unit_values(u: UnitScore, *, ranked: bool) -> list[Any]:
         first = [m.get("rank_in_level")]
     else:
         status = CEASED_LABEL if u.status == CEASED else UNKNOWN_LABEL
-        first = [status[0].upper() + status[1:], LEVEL_LABELS.get(u.unit_level, u.unit_level)]
+        first = [status[0].upper() + status[1:], LEVEL_LABELS.get(u.unit_level, u.unit_level or "—")]
     return [
         *first,
         u.unit_code,

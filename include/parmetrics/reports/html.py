@@ -17,6 +17,7 @@ from parmetrics.reports.data import (
     GROUP_COLUMNS,
     LEVEL_LABELS,
     LEVELS,
+    UNKNOWN,
     UNKNOWN_LABEL,
     VIOLATIONS,
     ReportData,
@@ -184,7 +185,7 @@ def _apart_html(data: ReportData) -> str:
         status = CEASED_LABEL if u.status == CEASED else UNKNOWN_LABEL
         body.append(
             f"<tr data-unit='{escape(u.unit_code)}'><td>{_unit(u.unit_name, u.unit_code)}</td>"
-            f"<td>{escape(LEVEL_LABELS.get(u.unit_level, u.unit_level))}</td>"
+            f"<td>{escape(LEVEL_LABELS.get(u.unit_level, u.unit_level or '—'))}</td>"
             f"<td>{escape(status[0].upper() + status[1:])}</td><td>{escape(u.successor or '—')}</td>"
             f"<td class='num'>{_points(m.get('total_points'))}</td>"
             f"<td class='num'>{_points(m.get('covered_max_points'))}</td>"
@@ -220,7 +221,7 @@ def _counts_html(data: ReportData) -> str:
     per_level = ", ".join(
         f"{LEVEL_LABELS[level]} {n}" for level, _ in LEVELS if (n := sum(1 for u in ceased if u.unit_level == level))
     )
-    unknown = data.apart_in_month("unknown")
+    unknown = data.apart_in_month(UNKNOWN)
     text = (
         f"Xếp hạng <strong id='ranked-count'>{sum(counts.values())}</strong> đơn vị còn hiệu lực cuối tháng "
         f"({escape(ranked)}); trình bày riêng, không xếp hạng: <strong id='ceased-count'>{len(ceased)}</strong> "

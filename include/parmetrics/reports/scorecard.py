@@ -120,7 +120,7 @@ def _five(title: str, chosen: list[MonthUnit]) -> Table:
         table.add_row(
             u.unit_code,
             u.unit_name or "—",
-            u.unit_level,
+            u.unit_level or "—",
             str(u.rank_in_level),
             _pct(u.score),
             f"{_num(u.total_points)}/{_num(u.covered_max_points, 0)}",
@@ -140,7 +140,7 @@ def _on_time_table(title: str, units: list[MonthUnit], *, ranked: bool, caption:
     for col, justify in columns:
         table.add_column(col, justify=justify)
     for u in units:
-        cells = [u.unit_code, u.unit_name or "—", u.unit_level]
+        cells = [u.unit_code, u.unit_name or "—", u.unit_level or "—"]
         if not ranked:
             cells.append(u.successor or "—")
         cells += [_num(u.on_time, 0), _num(u.in_scope, 0), _pct(u.on_time_rate), _pct(u.score)]
