@@ -1,7 +1,9 @@
 """`make run`'s path, end to end: real `airflow standalone`, the simulator, twice.
 
 The second run must really re-extract the same windows (the demo resets its watermarks), rebuild and
-republish, and publish identical criteria_scores rows; nothing may be left running afterwards.
+republish, and publish identical criteria_scores rows; nothing may be left running afterwards. What it
+printed and the reports it wrote rank only units in force at the shown month's end (by the don_vi
+snapshot as landed), show the ceased apart, and list every dossier by a number that landed (issue 15).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from parmetrics.config import Paths
 from parmetrics.lab.demo import DemoSettings, run_demo
 from parmetrics.landing.writer import committed_batches, read_manifest
 from tests.processes import processes_with_env
+from tests.reports import acceptance as a
+from tests.reports.chromium import rendered_dom
 
 # Two full demo runs through airflow standalone: minutes each on a loaded 2-core machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -65,3 +69,30 @@ def test_make_run_twice_publishes_identical_rows_and_leaves_nothing_running(tmp_
     out = capsys.readouterr().out
     assert "766.2.1" in out and "UBND tỉnh" in out
     assert airflow_processes(paths.root / "airflow") == [], "no Airflow process outlives the demo"
+
+    # Issue 15: the rankings of what was printed and written, against the units as landed.
+    units = a.landed_units(paths)
+    month = a.summary_month(out)
+    end = a.month_end(month)
+    reports = paths.published / "reports"
+    book = a.workbook(reports / "par_metrics_latest.xlsx")
+    dom = rendered_dom(reports / "par_metrics_latest.html", tmp_path / "chromium")
+    assert a.workbook_month(book) == a.html_month(dom) == month
+    ranked = {
+        "summary": a.summary_ranked_units(out),
+        "workbook": {u for level in a.workbook_ranked_units(book).values() for u in level},
+        "html": {u for level in a.html_ranked_units(dom).values() for u in level},
+    }
+    apart = {
+        "summary": a.summary_apart_units(out),
+        "workbook": set(a.workbook_apart_units(book)),
+        "html": a.html_apart_units(dom),
+    }
+    for output in ranked:
+        assert ranked[output] and apart[output], output
+        assert sorted(u for u in ranked[output] if not a.in_force(units[u], end)) == [], f"{output} ranks ceased units"
+        assert sorted(u for u in apart[output] if u in units and a.in_force(units[u], end)) == [], output
+    landed = a.landed_dossier_codes(paths)
+    for sheet, codes in a.workbook_list_codes(book).items():
+        assert set(codes) <= landed, f"{sheet}: {sorted(set(codes) - landed)[:5]} are no landed MaHoSo"
+    assert a.workbook_list_codes(book)["DS hồ sơ quá hạn"], "the demo province has overdue dossiers"

@@ -7,9 +7,7 @@ script ran; each count is compared with the marts (queried here, not by the repo
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import duckdb
 import pytest
 
 from parmetrics.config import REPO_ROOT, Paths
+from tests.reports.chromium import run_chromium
 
 SCREENSHOT_DIR = REPO_ROOT / ".tmp" / "reports"
 GROUPS = {
@@ -27,36 +26,6 @@ GROUPS = {
     "digitisation_points",
     "satisfaction_points",
 }
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if found := shutil.which(name):
-            return found
-    pytest.skip("Chromium is not installed (.ci/run installs the Debian package)")
-
-
-def run_chromium(url: str, profile: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            f"--user-data-dir={profile}",  # a profile of its own: parallel runs never share a lock
-            *args,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"chromium exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return proc.stdout
 
 
 def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
@@ -116,15 +85,17 @@ def test_the_script_ran_without_error(dom: str) -> None:
     assert 'data-charts="drawn"' in dom, re.search(r'id="report-error"[^>]*>([^<]*)', dom)
 
 
-def test_one_bar_per_unit_of_each_level(dom: str, published: Paths) -> None:
+def test_one_bar_per_ranked_unit_of_each_level_and_the_ceased_apart(dom: str, published: Paths) -> None:
     _, last = months_window(published)
     expected: dict[str, set[str]] = {"province": set(), "department": set(), "district": set(), "commune": set()}
-    for unit, level in query(
+    apart = set()
+    for unit, level, rank in query(
         published,
-        "select unit_code, unit_level from marts.scorecard_766 where period_grain = 'month' and period_start = ?",
+        "select unit_code, unit_level, rank_in_level from marts.scorecard_766 "
+        "where period_grain = 'month' and period_start = ?",
         [last],
     ):
-        expected[level].add(unit)
+        (expected[level] if rank is not None else apart).add(unit)
     drawn = sections(dom, "chart ranking")
     assert set(drawn) == set(expected)
     for level, units in expected.items():
@@ -132,6 +103,80 @@ def test_one_bar_per_unit_of_each_level(dom: str, published: Paths) -> None:
         assert len(bars) == len(units), level
         assert set(bars) == units, level
     assert len(expected["department"]) > 1 and len(expected["commune"]) > 1, "the fixture ranks several units"
+    assert not expected["district"] and "Không có đơn vị cấp Huyện còn hiệu lực" in drawn["district"]
+    section = re.search(r'<section id="apart".*?</section>', dom, re.S).group(0)
+    assert set(re.findall(r'<tr data-unit="([^"]+)"', section)) == apart and apart
+    assert section.count("Đơn vị đã kết thúc hoạt động</td>") == len(apart)
+
+
+def test_due_soon_dossiers_are_counted_per_unit(dom: str, published: Paths) -> None:
+    expected = {
+        unit: (total, today)
+        for unit, total, today in query(
+            published,
+            "select unit_code, count(*), count(*) filter (where working_days_left = 0) "
+            "from marts.due_soon_dossiers group by 1",
+        )
+    }
+    assert expected, "the simulated province has dossiers due soon"
+    table = re.search(r'<table class="due-soon">.*?</table>', dom, re.S).group(0)
+    rows = re.findall(r'<tr data-unit="([^"]+)">(.*?)</tr>', table, re.S)
+    got = {}
+    for unit, cells in rows:
+        numbers = [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', cells)]
+        got[unit] = (numbers[0], numbers[1])
+        assert numbers[0] == sum(numbers[1:]), "due today + in 1 + in 2 working days"
+    assert got == expected
+
+
+def test_the_header_names_period_clock_stamp_and_counts(dom: str, published: Paths) -> None:
+    _, last = months_window(published)
+    assert re.search(r'id="period">(\d\d/\d{4})<', dom).group(1) == f"{last:%m/%Y}"
+    assert re.search(r'id="clock">([^<]+)<', dom).group(1) == "20/11/2026 06:00 (cố định)"
+    versions = sorted((published.published / "versions").glob("par_metrics-*.duckdb"))
+    stamp = versions[-1].name.removeprefix("par_metrics-").removesuffix(".duckdb")
+    assert re.search(r'id="stamp">([^<]+)<', dom).group(1) == stamp
+    ranked, ceased = query(
+        published,
+        "select count(rank_in_level), count(*) filter (where not is_unit_in_force and unit_name is not null) "
+        "from marts.scorecard_766 where period_grain = 'month' and period_start = ?",
+        [last],
+    )[0]
+    assert re.search(r"id=\"ranked-count\">(\d+)<", dom).group(1) == str(ranked)
+    assert re.search(r"id=\"ceased-count\">(\d+)<", dom).group(1) == str(ceased)
+
+
+def accepted_dossiers_in_landing(paths: Paths) -> int:
+    """Accepted dossiers (METRICS.md §2: status not 1, 3 or 7, accepted), latest version per dossier number,
+    counted from the landed Parquet itself."""
+    files = str(paths.dataset_landing("dossier_api", "dossiers") / "batch=*" / "*.parquet")
+    with duckdb.connect() as con:
+        return con.execute(
+            f"""
+            select count(*) from (
+                select *, row_number() over (partition by MaHoSo order by NgayCapNhat desc) as version
+                from read_parquet('{files}')
+            )
+            where version = 1 and TrangThaiHoSo not in (1, 3, 7) and NgayTiepNhan is not null
+            """
+        ).fetchone()[0]
+
+
+def test_the_warnings_section_shows_the_builds_anomalies(dom: str, published: Paths) -> None:
+    from parmetrics.landing.writer import committed_batches
+
+    section = re.search(r'<section id="data-quality".*?</section>', dom, re.S)
+    assert section, "the publication has warnings: the section is there"
+    rows = re.findall(r'<tr class="warning">(.*?)</tr>', section.group(0), re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    by_check = {c[1]: c for c in cells}
+    # No procedure catalogue is landed in this province: every accepted dossier's procedure is unknown.
+    assert not committed_batches(published.dataset_landing("reference", "thu_tuc_hanh_chinh"))
+    unknown = by_check["dossiers_with_unknown_procedure"]
+    assert unknown[0] == "Tính toán (dbt)"
+    assert unknown[3] == f"{accepted_dossiers_in_landing(published):,}".replace(",", ".")
+    assert "published anyway" in unknown[4] and unknown[2].startswith("units ")
+    assert "số liệu vẫn được công bố" in section.group(0)
 
 
 def test_trend_lines_have_a_point_per_month_with_data(dom: str, published: Paths) -> None:

@@ -63,14 +63,34 @@ def test_one_workbook_per_publication_and_a_latest_copy(published: Paths) -> Non
 def test_the_expected_sheets(book) -> None:
     assert book.sheetnames == [
         "Thông tin",
+        "Cảnh báo dữ liệu",  # the province lands no procedure catalogue: dbt warns of unknown procedures
         "Tỉnh",
         "Sở, ban, ngành",
         "Huyện",
         "Xã",
-        "Quá hạn, vi phạm",
+        "Đơn vị đã kết thúc hoạt động",
+        "Quá hạn, sắp đến hạn, vi phạm",
         "DS hồ sơ quá hạn",
+        "DS hồ sơ sắp đến hạn",
         "DS vi phạm",
     ]
+
+
+def in_force_by_unit(published: Paths, month: date, level: str | None = None) -> dict[str, bool]:
+    """Whether each unit with a row in the month, the year or PAR is in force, as the marts say: by its
+    month row, else its year row, else its PAR row (the workbook ranks by the month)."""
+    where = "" if level is None else f"and unit_level = '{level}'"
+    decided: dict[str, bool] = {}
+    for sql, params in (
+        (f"select unit_code, is_unit_in_force from marts.scorecard_766 where period_grain = 'month' "
+         f"and period_start = ? {where}", [month]),
+        (f"select unit_code, is_unit_in_force from marts.scorecard_766 where period_grain = 'year' "
+         f"and period_start = ? {where}", [date(month.year, 1, 1)]),
+        (f"select unit_code, is_unit_in_force from marts.par_scorecard where year = ? {where}", [month.year]),
+    ):  # fmt: skip
+        for unit, in_force in query(published, sql, params):
+            decided.setdefault(unit, in_force)
+    return decided
 
 
 @pytest.mark.parametrize("level", list(LEVEL_SHEETS))
@@ -93,12 +113,12 @@ def test_level_sheets_equal_the_scorecards(book, published: Paths, month: date, 
         )
     }
     rows = [r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[1] is not None]
-    assert {r[1] for r in rows} == by_month.keys() | by_year.keys() | by_par.keys()
+    in_force = in_force_by_unit(published, month, level)
+    # Only units in force are on a level sheet (METRICS.md §5); the others are shown apart.
+    assert {r[1] for r in rows} == {unit for unit, yes in in_force.items() if yes}
     assert len(rows) == len({r[1] for r in rows}), "one row per unit"
     ranks = [r[0] for r in rows if r[1] in by_month]
-    ranked = [rank for rank in ranks if rank is not None]
-    # Units not in force at the month's end have no rank (METRICS.md §5): they follow the ranked ones.
-    assert ranks == sorted(ranked) + [None] * (len(ranks) - len(ranked)), "ranked as the mart ranks"
+    assert None not in ranks and ranks == sorted(ranks), "every unit in force with a month row ranked, in order"
     for r in rows:
         code = r[1]
         if code in by_month:
@@ -137,8 +157,46 @@ def test_points_are_coloured_against_their_maximum_and_the_header_is_frozen(book
     assert ws.cell(FIRST_ROW, 12).number_format == "0.0%"
 
 
+def test_ceased_units_are_apart_with_their_residual_figures(book, published: Paths, month: date) -> None:
+    ws = book["Đơn vị đã kết thúc hoạt động"]
+    headers = [c.value for c in ws[4]]
+    assert headers[:5] == ["Tình trạng", "Cấp", "Mã đơn vị", "Tên đơn vị", "Sáp nhập vào"]
+    assert "Hạng" not in " ".join(headers), "no rank column: nothing here is ranked"
+    rows = {r[2]: r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[2] is not None}
+    apart = {unit for unit, yes in in_force_by_unit(published, month).items() if not yes}
+    assert set(rows) == apart and apart, "the ceased units of the simulated province, and only them"
+    names = dict(query(published, "select unit_code, any_value(unit_name) from marts.scorecard_766 group by 1"))
+    by_month = {
+        r[0]: r
+        for r in query(
+            published,
+            "select unit_code, total_points, covered_max_points from marts.scorecard_766 "
+            "where period_grain = 'month' and period_start = ?",
+            [month],
+        )
+    }
+    for unit, r in rows.items():
+        assert r[0] == ("Đơn vị đã kết thúc hoạt động" if names[unit] else "Mã đơn vị không có trong danh mục đơn vị")
+        if unit in by_month:
+            assert same(r[11], by_month[unit][1]) and same(r[12], by_month[unit][2])
+        else:
+            assert r[11] is None
+    # A merged commune names the commune its history is restated to.
+    restated = dict(
+        query(
+            published,
+            "select distinct unnest(string_split(restated_from_unit_codes, ',')), unit_code "
+            "from marts.criteria_scores_restated where is_restated",
+        )
+    )
+    merged = [unit for unit in rows if unit in restated]
+    assert merged, "the province has merged communes with residual rows"
+    for unit in merged:
+        assert rows[unit][4] == f"{names[restated[unit]]} ({restated[unit]})"
+
+
 def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: Paths, month: date) -> None:
-    ws = book["Quá hạn, vi phạm"]
+    ws = book["Quá hạn, sắp đến hạn, vi phạm"]
     headers = [c.value for c in ws[3]]
     rows = {r[0]: dict(zip(headers, r, strict=True)) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
     since = date(month.year, 1, 1)
@@ -157,7 +215,14 @@ def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: 
             )
         }
     )
-    assert set(rows) == set(overdue) | {u for u, _ in violations}
+    due_soon = dict(query(published, "select unit_code, count(*) from marts.due_soon_dossiers group by 1"))
+    due_today = dict(
+        query(
+            published,
+            "select unit_code, count(*) from marts.due_soon_dossiers where working_days_left = 0 group by 1",
+        )
+    )
+    assert set(rows) == set(overdue) | set(due_soon) | {u for u, _ in violations}
     assert sum(overdue.values()) > 0 and sum(violations.values()) > 0, "the fixture has something to act on"
     label = {
         "late_without_timely_apology": "Trễ hạn không có phiếu xin lỗi kịp thời",
@@ -167,6 +232,8 @@ def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: 
     for unit, row in rows.items():
         assert row["Hồ sơ quá hạn (đang xử lý)"] == overdue.get(unit, 0)
         assert row["Trong đó chưa có phiếu xin lỗi"] == without.get(unit, 0)
+        assert row["Hồ sơ sắp đến hạn (trong 2 ngày làm việc)"] == due_soon.get(unit, 0)
+        assert row["Trong đó đến hạn hôm nay"] == due_today.get(unit, 0)
         assert row[f"Tổng số vi phạm (tiếp nhận từ 01/01/{month.year})"] == sum(
             n for (u, _), n in violations.items() if u == unit
         )
@@ -174,20 +241,69 @@ def test_overdue_and_violation_counts_per_unit_equal_the_lists(book, published: 
             assert row[header] == violations.get((unit, code), 0)
 
 
-def test_detail_lists_hold_every_row_of_the_marts(book, published: Paths, month: date) -> None:
+def test_detail_lists_hold_every_row_of_the_marts_by_dossier_number(book, published: Paths, month: date) -> None:
     overdue = book["DS hồ sơ quá hạn"]
+    assert overdue.cell(2, 1).value == "Số hồ sơ (mã trên hệ thống một cửa)"
     got = sorted((r[0], r[1], r[7]) for r in overdue.iter_rows(min_row=3, values_only=True) if r[0])
     assert got == sorted(
-        query(published, "select dossier_key, unit_code, working_days_overdue from marts.overdue_dossiers")
+        query(published, "select dossier_code, unit_code, working_days_overdue from marts.overdue_dossiers")
     )
+    due_soon = book["DS hồ sơ sắp đến hạn"]
+    got = sorted((r[0], r[1], r[6], r[7]) for r in due_soon.iter_rows(min_row=3, values_only=True) if r[0])
+    assert got == sorted(
+        query(published, "select dossier_code, unit_code, due_at, working_days_left from marts.due_soon_dossiers")
+    )
+    assert got, "the simulated province has dossiers due soon"
     violations = book["DS vi phạm"]
     got = sorted((r[0], r[6], r[1]) for r in violations.iter_rows(min_row=3, values_only=True) if r[0])
     expected = query(
         published,
-        "select dossier_key, violation_code, unit_code from marts.dossier_violations where received_at >= ?",
+        "select dossier_code, violation_code, unit_code from marts.dossier_violations where received_at >= ?",
         [date(month.year, 1, 1)],
     )
     assert got == sorted(expected)
     assert len(expected) < query(published, "select count(*) from marts.dossier_violations")[0][0], (
         "earlier years are left to the mart"
     )
+    keys = {k for (k,) in query(published, "select dossier_key from marts.dossier_facts")}
+    for sheet in ("DS hồ sơ quá hạn", "DS hồ sơ sắp đến hạn", "DS vi phạm"):
+        cells = {v for row in book[sheet].iter_rows(min_row=3, values_only=True) for v in row}
+        assert not cells & keys, f"{sheet}: the dossier number, not its hash"
+
+
+def test_the_warnings_sheet_lists_the_builds_failed_warn_tests(book, published: Paths) -> None:
+    ws = book["Cảnh báo dữ liệu"]
+    assert "số liệu vẫn được công bố" in ws.cell(2, 1).value
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    expected = query(
+        published,
+        """select expectation, unexpected_count from ops.quality_results
+           where stage = 'dbt' and not success and invocation_id = (
+               select invocation_id from ops.quality_results where stage = 'dbt' order by recorded_at desc limit 1)""",
+    )
+    assert sorted((r[1], r[3]) for r in rows) == sorted(expected)
+    assert {r[0] for r in rows} == {"Tính toán (dbt)"}
+    assert ("dossiers_with_unknown_procedure",) in {(r[1],) for r in rows}
+
+
+def test_the_information_sheet_names_period_clock_stamp_and_counts(book, published: Paths, month: date) -> None:
+    info = {r[0]: r[1] for r in book["Thông tin"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert info["Kỳ trình bày (tháng đã khóa số gần nhất)"] == f"{month:%m/%Y}"
+    assert info["Đồng hồ tham chiếu khi lập báo cáo"] == "20/11/2026 06:00 (cố định, PARMETRICS_CLOCK)"
+    versions = sorted((published.published / "versions").glob("par_metrics-*.duckdb"))
+    assert info["Bản công bố"] == versions[-1].name.removeprefix("par_metrics-").removesuffix(".duckdb")
+    ranked = query(
+        published,
+        "select unit_level, count(*) from marts.scorecard_766 where period_grain = 'month' and period_start = ? "
+        "and rank_in_level is not null group by 1",
+        [month],
+    )
+    counts = dict(ranked)
+    assert info["Đơn vị được xếp hạng"].startswith(f"{sum(counts.values())} đơn vị còn hiệu lực cuối tháng")
+    (ceased,) = query(
+        published,
+        "select count(*) from marts.scorecard_766 where period_grain = 'month' and period_start = ? "
+        "and not is_unit_in_force and unit_name is not null",
+        [month],
+    )[0]
+    assert info["Trình bày riêng, không xếp hạng"].startswith(f"{ceased} đơn vị đã kết thúc hoạt động")

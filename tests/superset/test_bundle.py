@@ -117,3 +117,52 @@ def test_each_criterion_group_has_one_colour_in_every_chart() -> None:
         if any(CHARTS[n["meta"]["uuid"]]["params"].get("color_scheme") in schemes for n in _chart_nodes(dashboard)):
             # A dashboard scheme would repaint the charts with its own colours.
             assert dashboard["metadata"]["color_scheme"] is None, dashboard["slug"]
+
+
+def _chart_named(file_name: str) -> dict[str, Any]:
+    return yaml.safe_load((BUNDLE / "charts" / file_name).read_text(encoding="utf-8"))
+
+
+def test_every_dossier_list_shows_the_dossier_number_first() -> None:
+    for file_name in ("overdue_list.yaml", "violations_list.yaml", "due_soon_list.yaml"):
+        chart = _chart_named(file_name)
+        assert chart["params"]["all_columns"][0] == "dossier_code", file_name
+        assert "dossier_key" not in chart["params"]["all_columns"], f"{file_name}: the hash stays out of sight"
+        dataset = DATASETS[chart["dataset_uuid"]]
+        verbose = {c["column_name"]: c.get("verbose_name") for c in dataset["columns"]}
+        assert verbose["dossier_code"] == "Số hồ sơ", file_name
+
+
+def test_the_due_soon_row_sits_between_overdue_and_violations_outside_the_year_filter() -> None:
+    lists = next(d for d in DASHBOARDS.values() if d["slug"] == "ho-so-qua-han-vi-pham")
+    assert lists["position"]["GRID_ID"]["children"] == [
+        "ROW-overdue",
+        "ROW-due-soon",
+        "ROW-violations",
+        "ROW-violation-list",
+    ]
+    due_soon = lists["position"]["ROW-due-soon"]["children"]
+    ids = {lists["position"][node]["meta"]["uuid"]: lists["position"][node]["meta"]["chartId"] for node in due_soon}
+    count, listed = _chart_named("due_soon_count.yaml"), _chart_named("due_soon_list.yaml")
+    assert set(ids) == {count["uuid"], listed["uuid"]}
+    assert DATASETS[count["dataset_uuid"]]["sql"].count("from marts.due_soon_dossiers") == 1
+    year = next(
+        f for f in lists["metadata"]["native_filter_configuration"] if f["id"] == "NATIVE_FILTER-violations-year"
+    )
+    overdue = [lists["position"][node]["meta"]["chartId"] for node in lists["position"]["ROW-overdue"]["children"]]
+    assert set(year["scope"]["excluded"]) == set(overdue) | set(ids.values()), "only violations follow the year"
+
+
+def test_the_766_charts_rank_by_the_marts_units_in_force() -> None:
+    scorecard = next(d for d in DATASETS.values() if d["table_name"] == "scorecard_766_for_dashboards")
+    assert "union all by name" not in scorecard["sql"].lower(), "the marts publish is_unit_in_force"
+    columns = {c["column_name"] for c in scorecard["columns"]}
+    assert {"is_unit_in_force", "rank_in_level"} <= columns and "rank_shown" not in columns
+    ranking = []
+    for chart in CHARTS.values():
+        filters = chart["params"].get("adhoc_filters") or []
+        if any(f.get("filterOptionName", "").endswith("_ranked") for f in filters):
+            ranking.append(chart)
+            (ranked,) = [f for f in filters if f["filterOptionName"].endswith("_ranked")]
+            assert (ranked["subject"], ranked["operator"]) == ("is_unit_in_force", "IS TRUE"), chart["slice_name"]
+    assert len(ranking) >= 4, "the ranking table, the level charts and the group averages"

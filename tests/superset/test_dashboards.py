@@ -540,18 +540,48 @@ def test_group_averages_add_up_to_each_levels_average_total(rendered, split) -> 
 def test_the_violation_lists_follow_the_year_filter_from_its_newest_year(rendered, published: Path) -> None:
     rows = query(
         published,
-        """select dossier_key, unit_code from marts.dossier_violations
+        """select dossier_code, unit_code from marts.dossier_violations
            where year(received_at) = (select max(year(received_at)) from marts.dossier_violations)""",
     )
     per_unit = Counter(row["unit_code"] for row in rows)
     listed = chart_data(rendered, uuid_of("violations_list.yaml"))
-    assert Counter(r["dossier_key"] for r in listed) == Counter(row["dossier_key"] for row in rows)
+    assert Counter(r["dossier_code"] for r in listed) == Counter(row["dossier_code"] for row in rows)
+    shown = table(chart(rendered, uuid_of("violations_list.yaml")))
+    assert Counter(r["Số hồ sơ"] for r in shown) == Counter(row["dossier_code"] for row in rows), "by number"
     by_unit = chart_data(rendered, uuid_of("violations_by_unit.yaml"))
     assert {r["unit_code"]: r["count"] for r in by_unit} == per_unit
     rules = [key for key in by_unit[0] if key.startswith("count_")]
     assert len(rules) == 7, "one column per rule of METRICS.md §7"
     assert all(sum(r[key] for key in rules) == r["count"] for r in by_unit), "each violation under one rule"
     assert [r["count"] for r in by_unit] == sorted(per_unit.values(), reverse=True), "most violations first"
+
+
+def test_the_lists_of_now_give_each_dossier_by_its_number(rendered, published: Path) -> None:
+    """The overdue and due-soon lists as the reader sees them: the dossier number (MaHoSo) first, every row
+    of the mart, nearest deadline (or most days overdue) first; the due-soon count beside its list."""
+    overdue = query(
+        published,
+        "select dossier_code, unit_code, working_days_overdue from marts.overdue_dossiers "
+        "order by working_days_overdue desc, unit_code, dossier_code",
+    )
+    shown = table(chart(rendered, uuid_of("overdue_list.yaml")))
+    assert next(iter(shown[0])) == "Số hồ sơ", "the first column"
+    assert [r["Số hồ sơ"] for r in shown] == [row["dossier_code"] for row in overdue]
+    assert [r["Số ngày làm việc quá hạn"] for r in shown] == [str(row["working_days_overdue"]) for row in overdue]
+
+    due_soon = query(
+        published,
+        "select dossier_code, unit_code, working_days_left, due_at from marts.due_soon_dossiers "
+        "order by working_days_left, due_at, unit_code, dossier_code",
+    )
+    assert due_soon, "the fixture's province has dossiers due within two working days"
+    shown = table(chart(rendered, uuid_of("due_soon_list.yaml")))
+    assert next(iter(shown[0])) == "Số hồ sơ", "the first column"
+    assert [r["Số hồ sơ"] for r in shown] == [row["dossier_code"] for row in due_soon]
+    words = {0: "Hôm nay", 1: "Sau 1 ngày làm việc", 2: "Sau 2 ngày làm việc"}
+    assert [r["Đến hạn"] for r in shown] == [words[row["working_days_left"]] for row in due_soon]
+    assert [r["Hạn trả"] for r in shown] == [f"{row['due_at']:%d/%m/%Y %H:%M}" for row in due_soon]
+    assert chart(rendered, uuid_of("due_soon_count.yaml"))["big_number"] == vi_number(len(due_soon), 0)
 
 
 def test_the_running_period_is_labelled(rendered, published: Path, current_year) -> None:
@@ -609,8 +639,8 @@ def test_ranking_chart_data_api_equals_the_marts(superset: Api, split) -> None:
         want = expected[row["unit_code"]]
         assert row["level_vi"] == LEVELS[want["unit_level"]][1]
         assert row["unit_name"] == want["unit_name"]
-        assert row["rank_shown"] == ranks[row["unit_code"]]
+        assert row["rank_in_level"] == ranks[row["unit_code"]]
         for column in POINT_COLUMNS:
             assert row[column] == want[column], f"{row['unit_code']} {column}"
-    order = [(LEVELS[expected[r["unit_code"]]["unit_level"]][0], r["rank_shown"]) for r in got]
+    order = [(LEVELS[expected[r["unit_code"]]["unit_level"]][0], r["rank_in_level"]) for r in got]
     assert order == sorted(order)

@@ -4,6 +4,8 @@ publication starts (dbt docs → Excel and HTML reports)."""
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 from parmetrics import ops
@@ -14,9 +16,15 @@ log = logging.getLogger(__name__)
 
 
 def dbt_build(run_id: str) -> dict[str, Any]:
-    from parmetrics.transform.dbt_runner import build
+    from parmetrics.transform.dbt_runner import DbtBuildError, build
 
-    result = build(paths())
+    started = time.time()
+    try:
+        result = build(paths())
+    except DbtBuildError:
+        record_warning_tests(run_id, since=started)  # what a failed build found is worth seeing too
+        raise
+    record_warning_tests(run_id, since=started)
     ops.write_record(
         paths(),
         "pipeline_runs",
@@ -30,6 +38,28 @@ def dbt_build(run_id: str) -> dict[str, Any]:
         },
     )
     return {"seconds": round(result.seconds, 2), "statuses": result.statuses}
+
+
+def record_warning_tests(run_id: str, *, since: float | None = None) -> int:
+    """Record the outcome of every dbt test of severity ``warn`` of the last build in
+    ``ops.quality_results``, for the publication's report (reports/warnings.py); returns the failed ones.
+
+    ``since``: the build's start (epoch seconds). A build that failed before dbt wrote its results
+    leaves the previous invocation's: those were recorded already.
+    """
+    from parmetrics.transform.dbt_runner import dbt_env, warning_test_records
+
+    p = paths()
+    target = Path(dbt_env(p)["DBT_TARGET_PATH"])
+    results = target / "run_results.json"
+    if since is not None and (not results.exists() or results.stat().st_mtime < since):
+        return 0
+    records = warning_test_records(target, p.build_db)
+    for record in records:
+        ops.write_record(p, "quality_results", {"run_id": run_id, **record})
+        if not record["success"]:
+            log.warning("%s", record["message"])
+    return sum(not r["success"] for r in records)
 
 
 def quality_gate(run_id: str) -> dict[str, Any]:

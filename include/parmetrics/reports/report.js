@@ -53,16 +53,17 @@
     section.className = "chart ranking";
     section.setAttribute("data-level", level.level);
     var heading = document.createElement("h3");
-    heading.textContent = "Cấp " + level.label + " — " + level.units.length + " đơn vị";
+    heading.textContent = "Cấp " + level.label + " — " + level.units.length + " đơn vị được xếp hạng";
     section.appendChild(heading);
     if (!level.units.length) {
       var empty = document.createElement("p");
       empty.className = "empty";
-      empty.textContent = "Không có đơn vị cấp " + level.label + " có số liệu trong tháng " + data.monthLabel + ".";
+      empty.textContent =
+        "Không có đơn vị cấp " + level.label + " còn hiệu lực có số liệu trong tháng " + data.monthLabel + ".";
       section.appendChild(empty);
       return section;
     }
-    var row = 22, labelWidth = 330, barWidth = 470, width = labelWidth + barWidth + 90;
+    var row = 22, labelWidth = 380, barWidth = 420, width = labelWidth + barWidth + 90;
     var height = level.units.length * row + 24;
     var label = "Xếp hạng chỉ số 766 cấp " + level.label + ", tháng " + data.monthLabel;
     var svg = svgRoot(width, height, label);
@@ -75,13 +76,10 @@
     level.units.forEach(function (u, i) {
       var y = i * row;
       var g = el("g", { role: "listitem", class: "bar-row" });
-      titled(
-        g,
-        u.rank + ". " + u.name + ": " + pct(u.score) + " (" + num(u.total, 2) + "/" + num(u.covered, 0) + " điểm)"
-      );
-      g.appendChild(
-        el("text", { x: labelWidth - 8, y: y + row / 2 + 4, "text-anchor": "end", class: "label" }, u.rank + ". " + u.name)
-      );
+      // The code beside the name: after the 2025 reorganisation two units may share a name.
+      var name = u.rank + ". " + u.name + " (" + u.code + ")";
+      titled(g, name + ": " + pct(u.score) + " (" + num(u.total, 2) + "/" + num(u.covered, 0) + " điểm)");
+      g.appendChild(el("text", { x: labelWidth - 8, y: y + row / 2 + 4, "text-anchor": "end", class: "label" }, name));
       g.appendChild(
         el("rect", {
           class: "bar",
@@ -239,7 +237,9 @@
       data.selectable[level.level].forEach(function (code) {
         var option = document.createElement("option");
         option.value = code;
-        option.textContent = data.trend[code].name;
+        // A ceased unit's history stays selectable, named as what it is (METRICS.md §5).
+        option.textContent =
+          data.trend[code].name + " (" + code + ")" + (data.trend[code].inForce ? "" : " — đã kết thúc hoạt động");
         option.selected = code === current;
         group.appendChild(option);
       });

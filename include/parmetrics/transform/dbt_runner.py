@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,101 @@ def _row_counts(
             if key in tables and node.get("name") not in merged:
                 counts[node["name"]] = con.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0]
     return merged, counts
+
+
+UNIT_SAMPLE = 5
+
+
+def warning_test_records(target: Path, build_db: Path) -> list[dict[str, Any]]:
+    """One ``ops.quality_results`` record per dbt test of severity ``warn`` in the last invocation.
+
+    Such a test is an anomaly check (ARCHITECTURE.md, *Two kinds of rules*): the build goes on and the
+    data is published, so its outcome is recorded like the landing gate's warnings (``stage`` ``dbt``,
+    ``severity`` ``warning``, a one-line ``message`` with the count) for the publication's report to
+    show. A passing test is recorded too: the report takes the warnings of the newest build, and a build
+    without any is its proof. A failing test's rows are counted per unit (its query is run again on the
+    build file, read-only) so that the message says where to look.
+    """
+    run_results, manifest = target / "run_results.json", target / "manifest.json"
+    if not run_results.exists() or not manifest.exists():
+        return []
+    results = json.loads(run_results.read_text())
+    nodes = json.loads(manifest.read_text()).get("nodes", {})
+    meta = results.get("metadata", {})
+    common = {
+        "stage": "dbt",
+        "suite": "dbt",
+        "severity": "warning",
+        "invocation_id": meta.get("invocation_id"),
+        "build_started_at": _utc_iso(meta.get("invocation_started_at")),
+    }
+    records = []
+    for r in results.get("results", []):
+        node = nodes.get(r["unique_id"], {})
+        if node.get("resource_type") != "test" or str(node.get("config", {}).get("severity", "")).lower() != "warn":
+            continue
+        name = node.get("name") or r["unique_id"].split(".")[-1]
+        what = (node.get("description") or name.replace("_", " ")).strip().rstrip(".")
+        failures = int(r.get("failures") or 0)
+        record = {**common, "expectation": name, "rule": name, "unique_id": r["unique_id"]}
+        if r["status"] == "pass":
+            records.append(record | {"success": True, "observed_value": 0, "message": f"{what}: none"})
+            continue
+        if r["status"] not in ("warn", "fail"):  # skipped or errored: nothing was checked
+            continue
+        units, sample = _failing_rows(build_db, r.get("compiled_code"))
+        subject, where = name, ""
+        if units:
+            more = f" and {len(units) - UNIT_SAMPLE} more" if len(units) > UNIT_SAMPLE else ""
+            subject = "units " + ", ".join(unit for unit, _ in units[:UNIT_SAMPLE]) + more
+            shown = ", ".join(f"{unit} {n}" for unit, n in units[:UNIT_SAMPLE])
+            where = f" in {len(units)} unit{'s' if len(units) > 1 else ''} ({shown}{more})"
+        rows = f"{failures} row{'' if failures == 1 else 's'}"
+        records.append(
+            record
+            | {
+                "success": False,
+                "subject": subject,
+                "units": dict(units),
+                "observed_value": failures,
+                "unexpected_count": failures,
+                "failing_row_sample": sample,
+                "message": f"{what}: {rows}{where}; published anyway: a dbt test of severity warn only warns",
+            }
+        )
+    return records
+
+
+def _utc_iso(value: str | None) -> str | None:
+    # dbt writes "…Z" or a naive UTC time: make it an explicit UTC instant.
+    if not value:
+        return None
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+
+
+def _failing_rows(build_db: Path, sql: str | None) -> tuple[list[tuple[str, int]], list[dict[str, Any]]]:
+    """(unit, rows) of a test's failing rows, most first, and a sample of them; empty when unknown."""
+    if not sql or not build_db.exists():
+        return [], []
+    try:
+        with duckdb.connect(str(build_db), read_only=True) as con:
+            cur = con.execute(f"select * from ({sql}) limit {UNIT_SAMPLE}")
+            names = [d[0] for d in cur.description]
+            sample = [{k: _plain(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+            if "unit_code" not in names:
+                return [], sample
+            units = con.execute(
+                f"select coalesce(unit_code, '?'), count(*) from ({sql}) group by 1 order by 2 desc, 1"
+            ).fetchall()
+            return [(str(u), int(n)) for u, n in units], sample
+    except duckdb.Error as exc:  # the record keeps its count; where the rows are is a refinement
+        log.warning("could not read the failing rows of a warning test: %s", exc)
+        return [], []
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
 def build(paths: Paths, *, full_refresh: bool = False) -> DbtResult:
