@@ -1,7 +1,8 @@
 -- Every computable criterion's numerator and denominator (METRICS.md §5–6), per unit and for the
 -- province roll-up (`is_province_rollup`, unit_code null), before scoring. Grain: one row per
 -- (period_grain, period_start, unit_code, is_province_rollup, criterion_code). Unit rows with a null
--- unit code (records coded to no unit) count only in the province roll-up.
+-- unit code (records coded to no unit) count only in the province roll-up. `province_rollup` says how
+-- each criterion's province row relates to its unit rows (macros/criterion_rows.sql).
 select
     period_grain,
     period_start,
@@ -9,7 +10,8 @@ select
     is_province_rollup,
     criterion_code,
     numerator,
-    denominator
+    denominator,
+    province_rollup
 from {{ ref('int_criteria__dossier_counts') }}
 union all
 select
@@ -19,7 +21,8 @@ select
     is_province_rollup,
     criterion_code,
     numerator,
-    denominator
+    denominator,
+    province_rollup
 from {{ ref('int_criteria__procedure_counts') }}
 union all
 select
@@ -29,7 +32,8 @@ select
     is_province_rollup,
     criterion_code,
     numerator,
-    denominator
+    denominator,
+    province_rollup
 from {{ ref('int_criteria__document_counts') }}
 union all
 select
@@ -39,7 +43,8 @@ select
     is_province_rollup,
     criterion_code,
     numerator,
-    denominator
+    denominator,
+    province_rollup
 from {{ ref('int_criteria__finance_counts') }}
 union all
 select
@@ -49,5 +54,6 @@ select
     is_province_rollup,
     criterion_code,
     numerator,
-    denominator
+    denominator,
+    province_rollup
 from {{ ref('int_criteria__listing_counts') }}
