@@ -1,14 +1,16 @@
 {#- Dossier status events (int_dossier_event_summary). -#}
 
-{#- The columns of an event read from landing with lineage. -#}
+{#- The columns of a staged event (stg_dossier_api__dossier_events) the summary reads. -#}
 {% macro event_columns() -%}
-        cast(MaHoSo as varchar) as dossier_id,
-        cast(STT as integer) as seq,
-        cast(TrangThai as integer) as status,
-        cast(ThoiDiemXuLy as timestamp) as processed_at,
-        cast(ThoiDiemGhiNhan as timestamp) as recorded_at,
-        cast(_batch_id as varchar) as batch_id,
-        {{ landing_lineage() }}
+        dossier_id,
+        seq,
+        status,
+        processed_at,
+        recorded_at,
+        batch_id,
+        source_batch,
+        source_file,
+        source_row
 {%- endmacro %}
 
 

@@ -240,27 +240,32 @@ combined as (
             {
                 'code': '766.3.1',
                 'numerator': coalesce(offered_counts.in_force_handled_online, 0),
-                'denominator': coalesce(offered_counts.in_force_handled, 0)
+                'denominator': coalesce(offered_counts.in_force_handled, 0),
+                'province_rollup': 'distinct_procedures'
             },
             {
                 'code': '766.3.2',
                 'numerator': coalesce(received_counts.online_procedures_used, 0),
-                'denominator': coalesce(received_counts.online_procedures, 0)
+                'denominator': coalesce(received_counts.online_procedures, 0),
+                'province_rollup': 'distinct_procedures'
             },
             {
                 'code': '766.4.1',
                 'numerator': coalesce(received_counts.fee_procedures_with_fees, 0),
-                'denominator': coalesce(received_counts.fee_procedures, 0)
+                'denominator': coalesce(received_counts.fee_procedures, 0),
+                'province_rollup': 'distinct_procedures'
             },
             {
                 'code': '766.4.2',
                 'numerator': coalesce(received_counts.fee_procedures_paid_online, 0),
-                'denominator': coalesce(received_counts.fee_procedures, 0)
+                'denominator': coalesce(received_counts.fee_procedures, 0),
+                'province_rollup': 'distinct_procedures'
             },
             {
                 'code': '766.5.6',
                 'numerator': coalesce(received_counts.citizen_procedures_vneid, 0),
-                'denominator': coalesce(received_counts.citizen_procedures, 0)
+                'denominator': coalesce(received_counts.citizen_procedures, 0),
+                'province_rollup': 'distinct_procedures'
             }
         ] as unit_criteria,
         case
@@ -269,17 +274,20 @@ combined as (
                         {
                             'code': '766.1.1',
                             'numerator': catalogue_counts.decided_on_time,
-                            'denominator': catalogue_counts.decided_in_period
+                            'denominator': catalogue_counts.decided_in_period,
+                            'province_rollup': 'province_only'
                         },
                         {
                             'code': '766.1.2',
                             'numerator': catalogue_counts.made_public_on_time,
-                            'denominator': catalogue_counts.decided_in_period
+                            'denominator': catalogue_counts.decided_in_period,
+                            'province_rollup': 'province_only'
                         },
                         {
                             'code': '766.1.3',
                             'numerator': catalogue_counts.in_force_complete,
-                            'denominator': catalogue_counts.in_force
+                            'denominator': catalogue_counts.in_force,
+                            'province_rollup': 'province_only'
                         }
                     ]
             else []
@@ -325,13 +333,5 @@ criteria as (
     from combined
 )
 
-select
-    period_grain,
-    period_start,
-    unit_code,
-    is_province_rollup,
-    criterion.code as criterion_code,
-    cast(criterion.numerator as double) as numerator,
-    cast(criterion.denominator as double) as denominator
-from criteria
+{{ criterion_rows('criteria', province_rollup='criterion.province_rollup') }}
 {%- endmacro %}

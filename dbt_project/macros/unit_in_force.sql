@@ -24,3 +24,14 @@
             )
     end
 {%- endmacro %}
+
+
+{#- The rows of `relation` (a CTE with unit_code and a period end column) with is_unit_in_force at that
+    period's end, for the scorecards, which rank only the units in force. -#}
+{% macro with_unit_in_force(relation, period_end) -%}
+select
+        {{ relation }}.*,
+        {{ is_unit_in_force('units', relation ~ '.' ~ period_end) }} as is_unit_in_force
+    from {{ relation }}
+    left join {{ ref('int_unit_history') }} as units on {{ relation }}.unit_code = units.unit_code
+{%- endmacro %}

@@ -1,14 +1,20 @@
--- For count-based criteria the province row is the sum of its units' rows plus the records that no unit
--- row carries (coded to the province itself or to no unit). Procedure-based criteria (766.1.1–766.1.3,
--- 766.3.1, 766.3.2, 766.4.1, 766.4.2, 766.5.6) count distinct procedures province-wide and do not add up;
--- PAR.8.revenue ratios exist for the province only.
+-- For the count-based criteria (province_rollup 'sum', declared where each criterion is counted:
+-- macros/criterion_rows.sql) the province row is the sum of its units' rows plus the records that no
+-- unit row carries (coded to the province itself or to no unit). Procedure-based criteria count distinct
+-- procedures province-wide and do not add up (tests/procedure_criteria_province_is_distinct.sql); some
+-- criteria exist for the province only. A relation between a mart and the counts behind it: a dbt test
+-- (dbt_project/README.md, "Which rule is checked where").
 with
+
+counts as (
+    select * from {{ ref('int_criteria_counts') }}
+),
 
 scores as (
     select * from {{ ref('criteria_scores') }}
     where criterion_code not in (
-            '766.1.1', '766.1.2', '766.1.3', '766.3.1', '766.3.2', '766.4.1', '766.4.2', '766.5.6',
-            'PAR.8.enterprise_revenue_share', 'PAR.8.revenue_vs_estimate'
+            select distinct counts.criterion_code from counts
+            where counts.province_rollup != 'sum'
         )
 ),
 
@@ -38,7 +44,7 @@ uncarried as (
         counts.criterion_code,
         sum(counts.numerator) as numerator,
         sum(counts.denominator) as denominator
-    from {{ ref('int_criteria_counts') }} as counts
+    from counts
     where
         not counts.is_province_rollup
         and not exists (

@@ -1,12 +1,17 @@
--- Procedure-based criteria count distinct procedures province-wide (METRICS.md §3): the province's
--- denominator is never more than the units' summed denominators plus what no unit row carries, and never
--- less than the largest single unit's (766.3.1 is exempt: its province population is every in-force
--- procedure, not only those handled).
+-- Procedure-based criteria (province_rollup 'distinct_procedures', macros/criterion_rows.sql) count
+-- distinct procedures province-wide (METRICS.md §3): the province's denominator is never less than the
+-- largest single unit's (766.3.1 is exempt: its province population is every in-force procedure, not
+-- only those handled).
 with
 
 scores as (
     select * from {{ ref('criteria_scores') }}
-    where criterion_code in ('766.3.2', '766.4.1', '766.4.2', '766.5.6')
+    where
+        criterion_code in (
+            select distinct counts.criterion_code from {{ ref('int_criteria_counts') }} as counts
+            where counts.province_rollup = 'distinct_procedures'
+        )
+        and criterion_code != '766.3.1'
 ),
 
 units as (

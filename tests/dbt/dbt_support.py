@@ -57,19 +57,32 @@ def dbt_build(data_dir: Path, work_dir: Path, *args: str) -> subprocess.Complete
     return dbt_invoke(data_dir, work_dir, "build", *args)
 
 
-def dbt_invoke(data_dir: Path, work_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def dbt_invoke(
+    data_dir: Path,
+    work_dir: Path,
+    *args: str,
+    check: bool = True,
+    project: Path = DBT_PROJECT,
+    unit_tests: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` on ``project`` (this repository's by default) against ``data_dir``'s build file.
+    dbt's unit tests run only with ``unit_tests`` (test_unit_tests.py runs them, once; the other builds
+    here test the data, like the pipeline's builds, which skip them)."""
     (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "PARMETRICS_DATA_DIR": str(data_dir),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT),
+        "DBT_PROFILES_DIR": str(project),
         "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
         "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
+    env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
+    if not unit_tests:
+        env["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
     proc = subprocess.run(
-        [str(DBT), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
+        [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

@@ -377,13 +377,11 @@ def test_finish_times_from_events_and_pauses(warehouse: Warehouse) -> None:
 
 
 def test_excluded_and_unread_dossiers(warehouse: Warehouse) -> None:
-    staged = {r[0] for r in warehouse.rows("select dossier_id from staging.stg_dossier_api__dossiers")}
-    assert "GHOST" not in staged and len(staged) == 25
+    kept = {r[0] for r in warehouse.rows("select dossier_id from intermediate.int_dossiers")}
+    assert "GHOST" not in kept and len(kept) == 25
     in_pool = {r[0] for r in warehouse.rows("select dossier_id from intermediate.int_dossier_timeliness")}
     assert in_pool.isdisjoint({"D08", "D09", "D24"})
-    d01 = warehouse.dicts(
-        "select status, batch_id, channel from staging.stg_dossier_api__dossiers where dossier_id = 'D01'"
-    )
+    d01 = warehouse.dicts("select status, batch_id, channel from intermediate.int_dossiers where dossier_id = 'D01'")
     assert d01 == [{"status": 10, "batch_id": "b2", "channel": 1}]
 
 

@@ -14,6 +14,10 @@ def test_only_debris_was_landed(empty_warehouse: Warehouse) -> None:
 @pytest.mark.parametrize(
     "relation",
     [
+        "landing.dossier_api__dossiers",
+        "landing.finance__dang_ky_doanh_nghiep",
+        "landing.landing__batch_manifests",
+        "staging.stg_landing__batches",
         "staging.stg_dossier_api__dossiers",
         "staging.stg_dossier_api__dossier_events",
         "staging.stg_reference__units",
@@ -26,6 +30,14 @@ def test_only_debris_was_landed(empty_warehouse: Warehouse) -> None:
         "staging.stg_finance__budget_revenue",
         "staging.stg_finance__public_investment",
         "staging.stg_finance__enterprise_registrations",
+        "intermediate.int_dossiers",
+        "intermediate.int_dossier_events",
+        "intermediate.int_units",
+        "intermediate.int_procedure_snapshots",
+        "intermediate.int_website_listings",
+        "intermediate.int_outgoing_documents",
+        "intermediate.int_budget_revenue",
+        "intermediate.int_landing_batches",
         "intermediate.int_periods",
         "intermediate.int_dossier_timeliness",
         "intermediate.int_criteria_counts",
@@ -76,4 +88,25 @@ def test_criteria_scores_has_the_contract_columns(empty_warehouse: Warehouse) ->
         ("rule_version", "VARCHAR"),
         ("is_period_closed", "BOOLEAN"),
         ("as_of", "TIMESTAMP"),
+    ]
+
+
+def test_an_empty_datasets_landing_view_has_its_declared_columns_and_types(empty_warehouse: Warehouse) -> None:
+    # Typed out from SOURCES.md §3 (the enterprise registrations file) and the landing view's reader columns.
+    columns = empty_warehouse.rows(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'landing' and table_name = 'finance__dang_ky_doanh_nghiep' order by ordinal_position"
+    )
+    assert columns == [
+        ("ky_bao_cao", "VARCHAR"),
+        ("ma_don_vi_hanh_chinh", "VARCHAR"),
+        ("so_dn_thanh_lap_moi", "BIGINT"),
+        ("von_dang_ky", "DOUBLE"),
+        ("so_du_an_moi", "BIGINT"),
+        ("von_dau_tu_dang_ky", "DOUBLE"),
+        ("_period", "VARCHAR"),
+        ("_version", "INTEGER"),
+        ("_source_file", "VARCHAR"),
+        ("filename", "VARCHAR"),
+        ("file_row_number", "BIGINT"),
     ]

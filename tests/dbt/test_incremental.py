@@ -48,7 +48,7 @@ MARTS = [
     "expired_procedures_listed",
 ]
 INTERMEDIATE = [
-    "staging.stg_dossier_api__dossiers",
+    "intermediate.int_dossiers",
     "intermediate.int_dossier_event_summary",
     "intermediate.int_dossier_lifecycle",
     "intermediate.int_dossier_period_counts",
@@ -560,9 +560,9 @@ def test_step_2_new_month_and_rerun_window(pipeline: Pipeline) -> None:
     changes = dict(wh.rows("select change, count(*) from intermediate.int_landing_batches group by 1"))
     assert changes == {"new": 2, "replaced": 2, "unchanged": 4}
     merged = pipeline.merged()
-    # Staging rewrote the dossiers of the two batches: the rerun window's nine (D01 no longer among them)
+    # int_dossiers rewrote the dossiers of the two batches: the rerun window's nine (D01 no longer among them)
     # and the new month's D11 and D12 (D02 and D10 are in both).
-    assert merged["stg_dossier_api__dossiers"] == 11
+    assert merged["int_dossiers"] == 11
     assert wh.scalar("select count(*) from marts.dossier_facts where dossier_key = md5('D01')") == 0
     pipeline.assert_equals_full_rebuild(2)
 
@@ -578,7 +578,7 @@ def test_step_3_late_update_soft_delete_and_new_reference_snapshots(pipeline: Pi
     assert by_id["D11"]["catalogue_affected"]  # received in July, after the new 202407 snapshot
     assert "D04" not in by_id
     merged = pipeline.merged()
-    assert merged["stg_dossier_api__dossiers"] == 1  # D03 only
+    assert merged["int_dossiers"] == 1  # D03 only
     assert merged["int_dossier_lifecycle"] == 3  # D03, D11 and D12
     assert (
         wh.scalar("select unit_name from marts.dossier_violations where unit_code = 'S01' limit 1")
@@ -597,7 +597,7 @@ def test_step_4_only_the_clock_moves(pipeline: Pipeline) -> None:
         ts("2024-09-02 09:00"),
     )
     merged = pipeline.merged()
-    assert merged["stg_dossier_api__dossiers"] == 0  # no dossier changed ...
+    assert merged["int_dossiers"] == 0  # no dossier changed ...
     assert 0 < merged["dossier_facts"] < 11  # ... but the pending ones are re-evaluated ...
     # ... and the violations only of those whose class moved (none: D04, D10 and D12 were late already).
     assert merged["dossier_violations"] == 0
@@ -609,13 +609,13 @@ def test_step_4_only_the_clock_moves(pipeline: Pipeline) -> None:
 
 def test_step_5_an_interrupted_build_is_recomputed_whole(pipeline: Pipeline) -> None:
     land_step_5(pipeline.data)
-    # A build that stops after merging the new batch into staging (as if killed there) ...
+    # A build that stops after merging the new batch into int_dossiers (as if killed there) ...
     dbt_invoke(
         pipeline.data,
         pipeline.root / "partial",
         "run",
         "--select",
-        "int_landing_batches int_build_context int_dossier_changes stg_dossier_api__dossiers",
+        "int_landing_batches int_build_context int_dossier_changes int_dossiers",
     )
     # ... leaves the next build to recompute everything (still through the incremental tables).
     pipeline.build()
@@ -625,7 +625,7 @@ def test_step_5_an_interrupted_build_is_recomputed_whole(pipeline: Pipeline) -> 
     # And the build after that is incremental again.
     wh = pipeline.build()
     assert pipeline.context()["refresh_all"] is False
-    assert pipeline.merged()["stg_dossier_api__dossiers"] == 0
+    assert pipeline.merged()["int_dossiers"] == 0
     assert wh.scalar("select count(*) from marts.dossier_facts") == 11
 
 

@@ -8,18 +8,18 @@
 with
 
 changes as (
-    select max(updated_at) as newest_change from {{ ref('stg_dossier_api__dossiers') }}
+    select max(updated_at) as newest_change from {{ ref('int_dossiers') }}
     union all
     -- The newest recording of each kept event is the newest of all its recordings.
     select max(max_recorded_at) as newest_change from {{ ref('int_dossier_event_summary') }}
     union all
-    select max(updated_at) as newest_change from {{ ref('stg_document_db__outgoing_documents') }}
+    select max(updated_at) as newest_change from {{ ref('int_outgoing_documents') }}
     union all
-    select max(updated_at) as newest_change from {{ ref('stg_document_db__incoming_documents') }}
+    select max(updated_at) as newest_change from {{ ref('int_incoming_documents') }}
     union all
-    select max(updated_at) as newest_change from {{ ref('stg_document_db__work_files') }}
+    select max(updated_at) as newest_change from {{ ref('int_work_files') }}
     union all
-    select max(updated_at) as newest_change from {{ ref('stg_document_db__assigned_tasks') }}
+    select max(updated_at) as newest_change from {{ ref('int_assigned_tasks') }}
 )
 
 -- max() skips nulls, so any source alone still sets as_of.

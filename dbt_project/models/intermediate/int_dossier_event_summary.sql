@@ -1,6 +1,6 @@
 -- sqlfluff:indentation:template_blocks_indent:false
 -- What int_dossier_lifecycle needs from a dossier's status events (METRICS.md §2), after keeping the
--- latest recording of each (dossier, STT) as stg_dossier_api__dossier_events does: the earliest status-9
+-- latest recording of each (dossier, STT) as int_dossier_events does: the earliest status-9
 -- event, the earliest status-10 event and the latest status-8 event ("earliest"/"latest" by ThoiDiemXuLy,
 -- ties by STT), plus counters. Grain: one row per dossier with at least one event. Key: dossier_id.
 --
@@ -48,9 +48,8 @@ kept as (
 
 new_events as not materialized (
     select {{ event_columns() }}
-    from {{ landing_batches_relation(
-        'dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events'), lineage=true
-    ) }}
+    from {{ ref('stg_dossier_api__dossier_events') }}
+    where {{ in_landing_batches(landing_batch_ids('dossier_api', 'dossier_events')) }}
 ),
 
 merge_candidates as (
@@ -144,7 +143,7 @@ reread_events as not materialized (
     select events.*
     from (
         select {{ event_columns() }}
-        from {{ landing_relation('dossier_api', 'dossier_events', lineage=true) }}
+        from {{ ref('stg_dossier_api__dossier_events') }}
     ) as events
     inner join changes on events.dossier_id = changes.dossier_id
     where changes.reread_events
@@ -168,7 +167,7 @@ select * from final
 
 events as not materialized (
     select {{ event_columns() }}
-    from {{ landing_relation('dossier_api', 'dossier_events', lineage=true) }}
+    from {{ ref('stg_dossier_api__dossier_events') }}
 ),
 
 {{ summarise_events('summary', 'events') }}

@@ -26,9 +26,9 @@ with
 
 dossiers as (
     {%- if scoped %}
-    select * from {{ rows_with_keys(ref('stg_dossier_api__dossiers'), 'k.dossier_id', changed) }}
+    select * from {{ rows_with_keys(ref('int_dossiers'), 'k.dossier_id', changed) }}
     {%- else %}
-    select * from {{ ref('stg_dossier_api__dossiers') }}
+    select * from {{ ref('int_dossiers') }}
     {%- endif %}
 ),
 
@@ -114,7 +114,7 @@ paused as (
 
 receiving_months as (
     select distinct date_trunc('month', received_at) as received_month
-    from {{ ref('stg_dossier_api__dossiers') }}
+    from {{ ref('int_dossiers') }}
 ),
 
 snapshot_ranges as (

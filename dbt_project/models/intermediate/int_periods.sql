@@ -12,19 +12,19 @@ first_month as (
     -- a task deadline or a finance report.
     select cast(date_trunc('month', min(first_day)) as date) as first_month_start
     from (
-        select min(cast(received_at as date)) as first_day from {{ ref('stg_dossier_api__dossiers') }}
+        select min(cast(received_at as date)) as first_day from {{ ref('int_dossiers') }}
         union all
-        select min(issued_on) as first_day from {{ ref('stg_document_db__outgoing_documents') }}
+        select min(issued_on) as first_day from {{ ref('int_outgoing_documents') }}
         union all
-        select min(closed_on) as first_day from {{ ref('stg_document_db__work_files') }}
+        select min(closed_on) as first_day from {{ ref('int_work_files') }}
         union all
-        select min(due_on) as first_day from {{ ref('stg_document_db__assigned_tasks') }}
+        select min(due_on) as first_day from {{ ref('int_assigned_tasks') }}
         union all
-        select min(report_month) as first_day from {{ ref('stg_finance__budget_revenue') }}
+        select min(report_month) as first_day from {{ ref('int_budget_revenue') }}
         union all
-        select min(report_month) as first_day from {{ ref('stg_finance__public_investment') }}
+        select min(report_month) as first_day from {{ ref('int_public_investment') }}
         union all
-        select min(report_month) as first_day from {{ ref('stg_finance__enterprise_registrations') }}
+        select min(report_month) as first_day from {{ ref('int_enterprise_registrations') }}
     ) as source_days
 ),
 

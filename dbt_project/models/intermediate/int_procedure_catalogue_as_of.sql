@@ -5,7 +5,7 @@
 with
 
 procedures as (
-    select * from {{ ref('stg_reference__procedures') }}
+    select * from {{ ref('int_procedure_snapshots') }}
 ),
 
 snapshots as (

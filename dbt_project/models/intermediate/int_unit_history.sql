@@ -5,7 +5,7 @@
 with recursive
 
 units as (
-    select * from {{ ref('stg_reference__units') }}
+    select * from {{ ref('int_units') }}
 ),
 
 chain (unit_code, successor_unit_code, chain_depth) as (

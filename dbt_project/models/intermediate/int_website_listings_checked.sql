@@ -7,7 +7,7 @@ with
 
 listings as (
     select *
-    from {{ ref('stg_reference__website_listings') }}
+    from {{ ref('int_website_listings') }}
     qualify checked_on = max(checked_on) over (partition by unit_code)
 )
 

@@ -51,16 +51,8 @@ summed as (
     group by all
 ),
 
-units as (
-    select * from {{ ref('int_unit_history') }}
-),
-
 flagged as (
-    select
-        summed.*,
-        {{ is_unit_in_force('units', 'summed.period_end') }} as is_unit_in_force
-    from summed
-    left join units on summed.unit_code = units.unit_code
+    {{ with_unit_in_force('summed', 'period_end') }}
 )
 
 select

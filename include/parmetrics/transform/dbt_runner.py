@@ -96,6 +96,9 @@ def dbt_env(paths: Paths) -> dict[str, str]:
     env["DBT_TARGET_PATH"] = str(paths.warehouse / "dbt_target")
     env["DBT_LOG_PATH"] = str(paths.warehouse / "dbt_logs")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # dbt unit tests check the models' logic on typed-out fixtures, not the data: the test suite runs them
+    # (tests/dbt/test_unit_tests.py); a pipeline build would only spend seconds repeating them.
+    env.setdefault("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
     return env
 
 

@@ -177,18 +177,13 @@ def test_the_checker_compares_staging_and_marts_with_the_source(soak, damaged):
     build = damaged.build_db
     assert not t.check_build(build, _truth(run), None, run.state.poison).failed
     with duckdb.connect(str(build)) as con:
-        # Staging models are views: swap in a table that lacks one dossier.
+        # Swap in a latest-version table that lacks one dossier.
         con.execute(
-            "create table staging.damaged as select * from staging.stg_dossier_api__dossiers "
-            "where dossier_id <> (select min(dossier_id) from staging.stg_dossier_api__dossiers)"
+            "create table intermediate.damaged as select * from intermediate.int_dossiers "
+            "where dossier_id <> (select min(dossier_id) from intermediate.int_dossiers)"
         )
-        # A view in some versions of the project, a table in others.
-        (kind,) = con.execute(
-            "select case when exists (select 1 from duckdb_views() where schema_name = 'staging' "
-            "and view_name = 'stg_dossier_api__dossiers') then 'view' else 'table' end"
-        ).fetchone()
-        con.execute(f"drop {kind} staging.stg_dossier_api__dossiers")
-        con.execute("alter table staging.damaged rename to stg_dossier_api__dossiers")
+        con.execute("drop table intermediate.int_dossiers")
+        con.execute("alter table intermediate.damaged rename to int_dossiers")
         con.execute("insert into marts.dossier_facts select * from marts.dossier_facts limit 2")
     findings = t.check_build(build, _truth(run), None, run.state.poison)
     assert findings.counts["lost"] >= 1 and findings.counts["duplicate_in_marts"] == 2, findings.to_json()

@@ -1,7 +1,7 @@
 -- sqlfluff:indentation:template_blocks_indent:false
 -- The dossiers this build must recompute, and how (empty when the build recomputes everything,
--- int_build_context.refresh_all). Grain: one row per dossier. Read before the staging models and the
--- event summary are updated (they ref this model), so "kept" below means as of the last completed build.
+-- int_build_context.refresh_all). Grain: one row per dossier. Read before int_dossiers and the event
+-- summary are updated (they ref this model), so "kept" below means as of the last completed build.
 --   in_dossier_batch    a version of it landed in a new or replaced dossier batch
 --   reread_dossier      its kept version came from a replaced or removed batch: read it again from every
 --                       batch (the rerun may have dropped it, or an older version may now be the newest)
@@ -14,8 +14,10 @@
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('int_landing_batches') }}
 -- depends_on: {{ ref('int_build_context') }}
+-- depends_on: {{ ref('stg_dossier_api__dossiers') }}
+-- depends_on: {{ ref('stg_dossier_api__dossier_events') }}
 {%- set scoped = not refresh_everything() %}
-{%- set staged = previous_relation('stg_dossier_api__dossiers') if scoped else none %}
+{%- set kept_dossiers = previous_relation('int_dossiers') if scoped else none %}
 {%- set summary = previous_relation('int_dossier_event_summary') if scoped else none %}
 {%- set lifecycle = previous_relation('int_dossier_lifecycle') if scoped else none %}
 
@@ -24,30 +26,30 @@ with
 {% if scoped -%}
 
 in_dossier_batches as (
-    select distinct cast(MaHoSo as varchar) as dossier_id
-    from {{ landing_batches_relation('dossier_api', 'dossiers', landing_batch_ids('dossier_api', 'dossiers')) }}
+    select distinct dossier_id
+    from {{ ref('stg_dossier_api__dossiers') }}
+    where {{ in_landing_batches(landing_batch_ids('dossier_api', 'dossiers')) }}
 ),
 
 new_events as (
     select
-        cast(MaHoSo as varchar) as dossier_id,
-        min(cast(STT as integer)) as first_new_seq
-    from {{ landing_batches_relation(
-        'dossier_api', 'dossier_events', landing_batch_ids('dossier_api', 'dossier_events')
-    ) }}
-    group by cast(MaHoSo as varchar)
+        dossier_id,
+        min(seq) as first_new_seq
+    from {{ ref('stg_dossier_api__dossier_events') }}
+    where {{ in_landing_batches(landing_batch_ids('dossier_api', 'dossier_events')) }}
+    group by dossier_id
 ),
 
 reread_dossiers as (
-    {%- if staged is not none %}
-    select staged.dossier_id
-    from {{ staged }} as staged
+    {%- if kept_dossiers is not none %}
+    select kept_dossiers.dossier_id
+    from {{ kept_dossiers }} as kept_dossiers
     inner join {{ ref('int_landing_batches') }} as gone
         on
             gone.source_name = 'dossier_api'
             and gone.dataset = 'dossiers'
             and gone.change in ('replaced', 'removed')
-            and staged.source_batch = gone.batch_id
+            and kept_dossiers.source_batch = gone.batch_id
     {%- else %}
     select cast(null as varchar) as dossier_id
     where false

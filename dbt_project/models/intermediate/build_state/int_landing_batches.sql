@@ -1,22 +1,15 @@
 -- sqlfluff:indentation:template_blocks_indent:false
 -- Every committed landing batch at the start of this build, with what changed since the last completed
 -- build (int_processed_batches): new, replaced (same batch id, another manifest: a rerun of the window),
--- removed, or unchanged. A manifest's fingerprint is the hash of its text, which holds the batch's
--- committed_at and the checksum of every part file. Taken once, before any model reads landing (those
--- models ref this one), so the state written at the end never claims a batch the build did not read; a
--- batch committed during the build is simply new next time.
+-- removed, or unchanged (a manifest's fingerprint, stg_landing__batches). Taken once, before any model
+-- reads new batches (those models ref this one), so the state written at the end never claims a batch
+-- the build did not read; a batch committed during the build is simply new next time.
 {%- set previous = previous_relation('int_processed_batches') %}
 
 with
 
 manifests as (
-    select
-        regexp_extract(filename, '/landing/([^/]+)/[^/]+/batch=[^/]+/_manifest\.json$', 1) as source_name,
-        regexp_extract(filename, '/landing/[^/]+/([^/]+)/batch=[^/]+/_manifest\.json$', 1) as dataset,
-        regexp_extract(filename, '/batch=([^/]+)/_manifest\.json$', 1) as batch_id,
-        md5(content) as fingerprint,
-        json_extract_string(content, '$.committed_at') as committed_at
-    from read_text('{{ env_var("PARMETRICS_DATA_DIR") }}/landing/*/*/batch=*/_manifest.json')
+    select * from {{ ref('stg_landing__batches') }}
 ),
 
 previous as (

@@ -4,7 +4,7 @@
 -- only written when everything before it succeeded; a build that stops half-way leaves the previous
 -- state, and the next build redoes its work (each incremental model recomputes whole keys, so redoing
 -- is harmless). Read, not ref'd, by int_landing_batches and int_build_context of the next build.
--- depends_on: {{ ref('stg_dossier_api__dossiers') }}
+-- depends_on: {{ ref('int_dossiers') }}
 -- depends_on: {{ ref('int_dossier_event_summary') }}
 -- depends_on: {{ ref('int_dossier_lifecycle') }}
 -- depends_on: {{ ref('int_dossier_period_counts') }}

@@ -26,7 +26,7 @@ records as (
         documents.external_recipients > 0 as has_external_recipients,
         null as handled_online,
         null as completed_on_time
-    from {{ ref('stg_document_db__outgoing_documents') }} as documents
+    from {{ ref('int_outgoing_documents') }} as documents
     inner join years on documents.issued_on between years.period_start and years.period_end
 
     union all
@@ -43,7 +43,7 @@ records as (
         null as has_external_recipients,
         coalesce(work_files.handled_online, false) as handled_online,
         null as completed_on_time
-    from {{ ref('stg_document_db__work_files') }} as work_files
+    from {{ ref('int_work_files') }} as work_files
     inner join years on work_files.closed_on between years.period_start and years.period_end
 
     union all
@@ -61,7 +61,7 @@ records as (
         null as handled_online,
         -- Dates win over trang_thai.
         coalesce(assigned_tasks.completed_on <= assigned_tasks.due_on, false) as completed_on_time
-    from {{ ref('stg_document_db__assigned_tasks') }} as assigned_tasks
+    from {{ ref('int_assigned_tasks') }} as assigned_tasks
     inner join years
         on
             assigned_tasks.due_on >= years.period_start
@@ -135,12 +135,4 @@ criteria as (
     from counted
 )
 
-select
-    period_grain,
-    period_start,
-    unit_code,
-    is_province_rollup,
-    criterion.code as criterion_code,
-    cast(criterion.numerator as double) as numerator,
-    cast(criterion.denominator as double) as denominator
-from criteria
+{{ criterion_rows('criteria') }}

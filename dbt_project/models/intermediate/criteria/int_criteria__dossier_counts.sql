@@ -40,14 +40,6 @@ criteria as (
     from counted
 )
 
-select
-    period_grain,
-    period_start,
-    unit_code,
-    is_province_rollup,
-    criterion.code as criterion_code,
-    cast(criterion.numerator as double) as numerator,
-    cast(criterion.denominator as double) as denominator
-from criteria
+{{ criterion_rows('criteria') }}
 -- PAR criteria are scored per year only (METRICS.md §6).
 where period_grain = 'year' or criterion.code like '766.%'

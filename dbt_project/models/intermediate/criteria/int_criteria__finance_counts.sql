@@ -14,18 +14,18 @@ years as (
 
 revenue as (
     select *
-    from {{ ref('stg_finance__budget_revenue') }}
+    from {{ ref('int_budget_revenue') }}
     qualify report_month = max(report_month) over (partition by date_trunc('year', report_month))
 ),
 
 investment as (
     select *
-    from {{ ref('stg_finance__public_investment') }}
+    from {{ ref('int_public_investment') }}
     qualify report_month = max(report_month) over (partition by date_trunc('year', report_month))
 ),
 
 enterprises as (
-    select * from {{ ref('stg_finance__enterprise_registrations') }}
+    select * from {{ ref('int_enterprise_registrations') }}
 ),
 
 revenue_rows as (
@@ -34,6 +34,7 @@ revenue_rows as (
         null as unit_code,
         true as is_province_rollup,
         'PAR.8.enterprise_revenue_share' as criterion_code,
+        'province_only' as province_rollup,
         round(
             coalesce(sum(actual_ytd) filter (where sector_code in ('DNNN_TW', 'DNNN_DP', 'FDI', 'NQD')), 0),
             6
@@ -52,6 +53,7 @@ revenue_rows as (
         null as unit_code,
         true as is_province_rollup,
         'PAR.8.revenue_vs_estimate' as criterion_code,
+        'province_only' as province_rollup,
         round(
             coalesce(sum(actual_ytd) filter (where sector_code not in ('TIEN_SD_DAT', 'XO_SO')), 0),
             6
@@ -70,6 +72,7 @@ investment_rows as (
         unit_code,
         grouping(unit_code) = 1 as is_province_rollup,
         'PAR.6.disbursement' as criterion_code,
+        'sum' as province_rollup,
         round(coalesce(sum(disbursed_ytd), 0), 6) as numerator,
         round(coalesce(sum(annual_plan), 0), 6) as denominator
     from investment
@@ -84,6 +87,7 @@ enterprise_rows as (
         this_year.unit_code,
         grouping(this_year.unit_code) = 1 as is_province_rollup,
         'PAR.8.new_enterprises' as criterion_code,
+        'sum' as province_rollup,
         round(coalesce(sum(this_year.new_enterprises), 0), 6) as numerator,
         round(coalesce(sum(last_year.new_enterprises), 0), 6) as denominator
     from enterprises as this_year
@@ -112,6 +116,7 @@ select
     all_rows.is_province_rollup,
     all_rows.criterion_code,
     cast(all_rows.numerator as double) as numerator,
-    cast(all_rows.denominator as double) as denominator
+    cast(all_rows.denominator as double) as denominator,
+    all_rows.province_rollup
 from all_rows
 inner join years on all_rows.period_start = years.period_start

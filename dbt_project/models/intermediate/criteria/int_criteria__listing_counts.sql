@@ -33,5 +33,7 @@ select
     is_province_rollup,
     'PAR.3.expired_listed' as criterion_code,
     cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator
+    cast(denominator as double) as denominator,
+    -- The province row sums every unit's listings.
+    'sum' as province_rollup
 from counted

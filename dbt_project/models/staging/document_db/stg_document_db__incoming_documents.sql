@@ -1,15 +1,9 @@
--- Rows are re-extracted on every change (updated_at): keep the latest version per id, then drop soft
--- deletes, so a deleted row disappears downstream (SOURCES.md §2).
+-- Every landed version of every incoming official document, renamed and typed. Rows are re-extracted
+-- on every change: int_incoming_documents keeps the latest.
 with
 
 source as (
-    select * from {{ landing_relation('document_db', 'van_ban_den') }}
-),
-
-latest as (
-    select *
-    from source
-    qualify row_number() over (partition by id order by updated_at desc, _batch_id desc) = 1
+    select * from {{ source('document_db', 'van_ban_den') }}
 ),
 
 renamed as (
@@ -22,9 +16,9 @@ renamed as (
         cast(ngay_xu_ly_xong as date) as handled_on,
         cast(trang_thai as varchar) as status,
         cast(updated_at as timestamp) as updated_at,
+        cast(deleted_at as timestamp) as deleted_at,
         cast(_batch_id as varchar) as batch_id
-    from latest
-    where deleted_at is null
+    from source
 )
 
 select * from renamed

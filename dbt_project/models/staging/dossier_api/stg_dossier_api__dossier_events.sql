@@ -1,23 +1,10 @@
--- An event can be corrected after it was first recorded: keep its latest recording per (dossier, step)
--- (by ThoiDiemGhiNhan, then the newest batch; the landing position breaks the remaining ties). A view
--- over landing, for drilling down to a dossier's history: the build reads events through
--- int_dossier_event_summary, which keeps the same recordings.
+-- Every landed recording of every dossier status event, renamed to English and typed, with its lineage.
+-- An event can be corrected after it was first recorded: int_dossier_events keeps the latest recording
+-- per (dossier, step), and int_dossier_event_summary summarises them per dossier for the build.
 with
 
 source as (
-    select
-        *,
-        {{ landing_lineage() }}
-    from {{ landing_relation('dossier_api', 'dossier_events', lineage=true) }}
-),
-
-latest as (
-    select *
-    from source
-    qualify row_number() over (
-            partition by MaHoSo, STT
-            order by {{ latest_version_order('ThoiDiemGhiNhan', '_batch_id') }}
-        ) = 1
+    select * from {{ source('dossier_api', 'dossier_events') }}
 ),
 
 renamed as (
@@ -29,8 +16,9 @@ renamed as (
         cast(ThoiDiemGhiNhan as timestamp) as recorded_at,
         cast(PhongBanXuLy as varchar) as department,
         cast(NgayKetThucTheoQuyDinh as timestamp) as step_due_at,
-        cast(_batch_id as varchar) as batch_id
-    from latest
+        cast(_batch_id as varchar) as batch_id,
+        {{ landing_lineage() }}
+    from source
 )
 
 select * from renamed

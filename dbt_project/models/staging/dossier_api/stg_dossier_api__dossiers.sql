@@ -1,135 +1,78 @@
--- sqlfluff:indentation:template_blocks_indent:false
--- The source re-sends a dossier on every change, and overlapping extraction windows land it more than
--- once: keep the latest version (by update time, then the newest batch; the landing position breaks
--- the remaining ties). The nested lists are summarised here into the counts and first times every
--- criterion reads (a province's history holds tens of millions of list entries; storing them again
--- would cost more than the rest of the build).
---
--- Incremental: a build reads only the batches that are new or replaced since the last build
--- (int_landing_batches). A dossier they hold compares its new versions with the one already kept (by
--- the order columns only) and is rewritten when a new one wins; a dossier whose kept version sat in a
--- replaced or removed batch is read again from every batch (a rerun may have dropped it, or an older
--- version may now be the newest) and always rewritten (int_dossier_changes).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='dossier_id',
-        scope_model='int_dossier_changes',
-        scope_where='reread_dossier',
-        replace_inserted_keys=true,
-        on_schema_change='fail',
-    )
-}}
--- depends_on: {{ ref('int_build_context') }}
--- depends_on: {{ ref('int_dossier_changes') }}
--- depends_on: {{ ref('int_landing_batches') }}
-
+-- Every landed version of every dossier, renamed to English (PRODUCT.md glossary) and typed, with its
+-- lineage. The source re-sends a dossier on every change and overlapping windows land it more than once:
+-- int_dossiers keeps the latest version. The nested lists are summarised here, row by row, into the
+-- counts and first times every criterion reads (a province's history holds tens of millions of list
+-- entries; keeping them past staging would cost more than the rest of the build). "Empty values"
+-- (METRICS.md §2): a null, empty or blank file link is no link; a fee list is non-empty with one entry,
+-- whatever the amounts.
 with
 
-{% if is_scoped_increment() -%}
-{%- set reread = execute and run_query(
-    'select count(*) from ' ~ ref('int_dossier_changes') ~ ' where reread_dossier'
-).columns[0].values()[0] > 0 %}
-
-changes as (
-    select * from {{ ref('int_dossier_changes') }}
-    where in_dossier_batch or reread_dossier
+source as (
+    select * from {{ source('dossier_api', 'dossiers') }}
 ),
 
-landed as (
-    select *
-    from {{ landing_batches_relation(
-        'dossier_api', 'dossiers', landing_batch_ids('dossier_api', 'dossiers'), lineage=true
-    ) }}
-    {%- if reread %}
-    union all by name
-    select *
-    from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
-    where MaHoSo in (
-            select changes.dossier_id from changes
-            where changes.reread_dossier
-        )
-    {%- endif %}
-),
-
-new_versions as (
+coded as (
     select
-        {{ stg_dossier_columns() }}
-    from (
-        select
-            *,
-            {{ component_codes() }}
-        from landed
-    )
+        *,
+        -- One pass over the components codes each as bits (8 attached, 4 digitised, reused or from the
+        -- data store, 2 from the data store, 1 reused); the counts below read the codes.
+        -- noqa: disable=RF01
+        list_transform(
+            coalesce(TaiLieuNop, []),
+            lambda c:
+            8 * cast({{ is_file_link('c.DuongDanTaiTepTin') }} as integer)
+            + 4 * cast(coalesce(c.DuocSoHoa = 1 or c.TaiSuDung = 1 or c.DuocLayTuKhoDMQG = 1, false) as integer)
+            + 2 * cast(coalesce(c.DuocLayTuKhoDMQG = 1, false) as integer)
+            + cast(coalesce(c.TaiSuDung = 1, false) as integer)
+        ) as component_codes
+        -- noqa: enable=RF01
+    from source
 ),
 
-kept as (
-    -- The order columns of the version kept so far, where it came from a batch still there unchanged.
+renamed as (
     select
-        dossier_id,
-        updated_at,
-        batch_id,
-        source_batch,
-        source_file,
-        source_row,
-        true as is_kept
-    from {{ this }}
-    where dossier_id in (
-            select changes.dossier_id from changes
-            where not changes.reread_dossier
-        )
-),
-
-latest as (
-    select *
-    from (
-        select
-            dossier_id,
-            updated_at,
-            batch_id,
-            source_batch,
-            source_file,
-            source_row,
-            false as is_kept
-        from new_versions
-        union all
-        select * from kept
-    ) as versions
-    qualify row_number() over (partition by dossier_id order by {{ latest_version_order('updated_at') }}) = 1
+        cast(MaHoSo as varchar) as dossier_id,
+        cast(MaDonVi as varchar) as unit_code,
+        cast(MaTTHC as varchar) as procedure_code,
+        -- A missing channel means the desk did not record one: the source's contract reads it as in person.
+        cast(coalesce(KenhThucHien, 1) as integer) as channel,
+        cast(LoaiDoiTuong as integer) as applicant_type,
+        cast(applicant_key as varchar) as applicant_key,
+        cast(NgayNopHoSo as timestamp) as submitted_at,
+        cast(NgayTiepNhan as timestamp) as received_at,
+        cast(NgayHenTra as timestamp) as due_at,
+        cast(NgayKetThucXuLy as timestamp) as finished_at,
+        cast(NgayTra as timestamp) as returned_at,
+        cast(TrangThaiHoSo as integer) as status,
+        cast(DuocThanhToanTrucTuyen as integer) as paid_online,
+        -- Lambda parameters (f, r, s, a, v) are not tables.
+        -- noqa: disable=RF01
+        cast(len(coalesce(DanhSachLePhi, [])) as integer) as fee_count,
+        cast(coalesce(list_sum(list_transform(DanhSachLePhi, lambda f: coalesce(f.Gia, 0.0))), 0.0) as double)
+            as fee_total,
+        cast(len(coalesce(TaiLieuNop, [])) as integer) as components_total,
+        cast(len(list_filter(component_codes, lambda v: v >= 8)) as integer) as components_attached,
+        cast(len(list_filter(component_codes, lambda v: v % 8 >= 4)) as integer) as components_digitised,
+        cast(len(list_filter(component_codes, lambda v: v % 2 = 1)) as integer) as components_reused,
+        cast(len(list_filter(component_codes, lambda v: v % 4 >= 2)) as integer) as components_from_data_store,
+        cast(len(list_filter(
+            coalesce(DanhSachGiayToKetQua, []), lambda r: {{ is_file_link('r.DuongDanTepTinKetQua') }}
+        )) as integer) as results_with_link,
+        cast(len(coalesce(DanhSachHoSoBoSung, [])) as integer) as supplement_request_count,
+        cast(DanhSachHoSoBoSung[1].NgayYeuCauBoSung as timestamp) as first_supplement_requested_at,
+        cast(DanhSachHoSoBoSung[1].NgayTiepNhanBoSung as timestamp) as first_supplement_supplied_at,
+        cast(len(list_filter(coalesce(DanhSachHoSoBoSung, []), lambda s: s.NgayYeuCauBoSung is null)) as integer)
+            as supplement_requests_without_time,
+        cast(len(coalesce(DanhSachPhieuXinLoi, [])) as integer) as apology_count,
+        cast(list_min(list_transform(DanhSachPhieuXinLoi, lambda a: a.NgayXinLoi)) as timestamp) as first_apologised_at,
+        -- noqa: enable=RF01
+        cast(MucDoHaiLong as integer) as satisfaction,
+        cast(TaiKhoanDuocXacThucVoiVNeID as integer) as vneid_authenticated,
+        cast(NgayDongBoDVCQG as timestamp) as synced_to_national_portal_at,
+        cast(NgayCapNhat as timestamp) as updated_at,
+        cast(_batch_id as varchar) as batch_id,
+        {{ landing_lineage() }}
+    from coded
 )
 
--- Only the dossiers whose newest version is a new one (a row read twice — from a new batch and again
--- for a dossier read from every batch — is one row).
-select new_versions.*
-from new_versions
-inner join latest
-    on
-        new_versions.source_batch = latest.source_batch
-        and new_versions.source_file = latest.source_file
-        and new_versions.source_row = latest.source_row
-where not latest.is_kept
-qualify row_number() over (partition by new_versions.dossier_id) = 1
-
-{%- else -%}
-
-landed as not materialized (
-    select
-        {{ stg_dossier_columns() }}
-    from (
-        select
-            *,
-            {{ component_codes() }}
-        from {{ landing_relation('dossier_api', 'dossiers', lineage=true) }}
-    )
-),
-
-{{ keep_latest_version('latest', 'landed', 'dossier_id', 'updated_at', 'batch_id') }}
-
-final as (
-    select * from latest
-)
-
-select * from final
-
-{%- endif %}
+select * from renamed

@@ -1,17 +1,9 @@
--- One batch per reporting period; a corrected re-send (a higher _version) replaces its period's file as
--- a whole (SOURCES.md §3), so only the newest version of each period is read.
+-- Every row of every landed budget revenue report (thu_ngan_sach), renamed and typed. A corrected
+-- re-send (a higher _version) replaces its period's file as a whole: int_budget_revenue keeps the newest.
 with
 
 source as (
-    select * from {{ landing_relation('finance', 'thu_ngan_sach') }}
-),
-
-newest_version as (
-    select *
-    from source
-    qualify
-        _version = max(_version) over (partition by _period)
-        and _source_file = max(_source_file) over (partition by _period, _version)
+    select * from {{ source('finance', 'thu_ngan_sach') }}
 ),
 
 renamed as (
@@ -24,7 +16,7 @@ renamed as (
         cast(_period as varchar) as report_period,
         cast(_version as integer) as file_version,
         cast(_source_file as varchar) as source_file
-    from newest_version
+    from source
 )
 
 select * from renamed

@@ -1,17 +1,9 @@
--- One batch per reporting period; a corrected re-send (a higher _version) replaces its period's file as
--- a whole (SOURCES.md §3), so only the newest version of each period is read.
+-- Every row of every landed public-investment disbursement report (giai_ngan_dau_tu_cong), renamed and
+-- typed. A corrected re-send replaces its period's file: int_public_investment keeps the newest.
 with
 
 source as (
-    select * from {{ landing_relation('finance', 'giai_ngan_dau_tu_cong') }}
-),
-
-newest_version as (
-    select *
-    from source
-    qualify
-        _version = max(_version) over (partition by _period)
-        and _source_file = max(_source_file) over (partition by _period, _version)
+    select * from {{ source('finance', 'giai_ngan_dau_tu_cong') }}
 ),
 
 renamed as (
@@ -25,7 +17,7 @@ renamed as (
         cast(_period as varchar) as report_period,
         cast(_version as integer) as file_version,
         cast(_source_file as varchar) as source_file
-    from newest_version
+    from source
 )
 
 select * from renamed

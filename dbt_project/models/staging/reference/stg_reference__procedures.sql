@@ -1,21 +1,9 @@
--- The procedure catalogue keeps every monthly snapshot: criteria read it as of the time they describe
--- (METRICS.md §2). A `_v<N>` re-send replaces its own month's snapshot as a whole file.
+-- Every row of every landed monthly snapshot of the procedure catalogue (thu_tuc_hanh_chinh), renamed
+-- and typed. int_procedure_snapshots keeps one file per month and one row per procedure in it.
 with
 
 source as (
-    select * from {{ landing_relation('reference', 'thu_tuc_hanh_chinh') }}
-),
-
-newest_file_per_month as (
-    select *
-    from source
-    qualify _source_file = max(_source_file) over (partition by _snapshot_month)
-),
-
-deduplicated as (
-    select *
-    from newest_file_per_month
-    qualify row_number() over (partition by _snapshot_month, ma_tthc order by ma_tthc) = 1
+    select * from {{ source('reference', 'thu_tuc_hanh_chinh') }}
 ),
 
 renamed as (
@@ -40,7 +28,7 @@ renamed as (
         cast(day_du_bo_phan as boolean) as has_all_parts,
         cast(strptime(_snapshot_month, '%Y%m') as date) as snapshot_month,
         cast(_source_file as varchar) as source_file
-    from deduplicated
+    from source
 )
 
 select * from renamed

@@ -281,10 +281,10 @@ def check_build(build_db: Path, truth: SourceTruth, cutoff: datetime | None, poi
     with duckdb.connect(str(build_db), read_only=True) as con:
         staged = {
             "dossiers": con.execute(
-                "select dossier_id, updated_at, status, unit_code from staging.stg_dossier_api__dossiers"
+                "select dossier_id, updated_at, status, unit_code from intermediate.int_dossiers"
             ).fetchall(),
             "dossier_events": con.execute(
-                "select dossier_id, seq, recorded_at, status from staging.stg_dossier_api__dossier_events"
+                "select dossier_id, seq, recorded_at, status from intermediate.int_dossier_events"
             ).fetchall(),
         }
         facts = con.execute("select dossier_key, unit_code, procedure_code, status from marts.dossier_facts").fetchall()
@@ -438,9 +438,9 @@ def check_finance(paths: Paths, finance: FinanceTruth) -> Findings:
 
 
 FINANCE_STAGING = {
-    "thu_ngan_sach": "stg_finance__budget_revenue",
-    "giai_ngan_dau_tu_cong": "stg_finance__public_investment",
-    "dang_ky_doanh_nghiep": "stg_finance__enterprise_registrations",
+    "thu_ngan_sach": "int_budget_revenue",
+    "giai_ngan_dau_tu_cong": "int_public_investment",
+    "dang_ky_doanh_nghiep": "int_enterprise_registrations",
 }
 
 
@@ -449,7 +449,9 @@ def check_finance_build(build_db: Path, finance: FinanceTruth) -> Findings:
     findings = Findings()
     with duckdb.connect(str(build_db), read_only=True) as con:
         for dataset, model in FINANCE_STAGING.items():
-            counts = dict(con.execute(f"select report_period, count(*) from staging.{model} group by all").fetchall())
+            counts = dict(
+                con.execute(f"select report_period, count(*) from intermediate.{model} group by all").fetchall()
+            )
             expected = {p: rows for (d, p), (_, _, rows) in finance.winners.items() if d == dataset}
             for period, rows in expected.items():
                 if counts.get(period) != rows:

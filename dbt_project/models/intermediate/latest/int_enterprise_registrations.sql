@@ -1,0 +1,3 @@
+-- Enterprise registrations as reported by the newest file of each month.
+{{ config(materialized='view') }}
+{{ newest_report_rows(ref('stg_finance__enterprise_registrations')) }}
