@@ -44,8 +44,13 @@ class Paths:
 
     @property
     def build_db(self) -> Path:
-        # The only file dbt writes; BI never opens it.
+        # Written only by dbt (with the marts file); BI never opens it.
         return self.warehouse / "par_metrics_build.duckdb"
+
+    @property
+    def marts_db(self) -> Path:
+        # The marts as dbt builds them, in a file of their own: publishing copies it whole.
+        return self.warehouse / "par_metrics_marts.duckdb"
 
     @property
     def published(self) -> Path:

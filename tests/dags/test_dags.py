@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -43,7 +44,11 @@ def test_dagbag_has_no_import_errors(airflow_db):
     reports = bag.get_dag("publish_reports")
     assert reports.max_active_runs == 1
     assert reports.timetable.asset_condition == assets.PUBLISHED_MARTS
-    assert {t.task_id: t.pool for t in reports.tasks} == {"dbt_docs": "duckdb_writer", "write_reports": "default_pool"}
+    assert {t.task_id: t.pool for t in reports.tasks} == {
+        "parquet_set": "default_pool",
+        "dbt_docs": "duckdb_writer",
+        "write_reports": "default_pool",
+    }
     assert all(t.retries == 2 for t in reports.tasks)
     # Reports are written with the previous docs when dbt docs could not be regenerated.
     assert reports.get_task("write_reports").trigger_rule == "all_done"
@@ -193,6 +198,7 @@ def test_ingest_build_publish_through_the_dags(pipeline_env):
     published = [r for r in ops.read_records(paths, "publish_log")]
     assert published
     assert not (paths.published / "reports").exists(), "publishing writes no report: publish_reports does"
+    assert not (paths.published / "parquet").exists(), "nor the Parquet set"
 
     # The publication's asset event carries its stamp, which publish_reports reads to report on it.
     from airflow.models.asset import AssetEvent
@@ -205,6 +211,8 @@ def test_ingest_build_publish_through_the_dags(pipeline_env):
     stamp = published[-1]["published_at"]
     assert (paths.published / "reports" / f"par_metrics_{stamp}.xlsx").exists()
     assert (paths.published / "reports" / "par_metrics_latest.html").exists()
+    assert os.readlink(paths.published / "parquet") == f"parquet_versions/{stamp}"
+    assert (paths.published / "parquet" / "criteria_scores.parquet").is_file()
 
 
 def test_gate_blocks_a_bad_mart_and_keeps_the_last_publication(pipeline_env, monkeypatch):

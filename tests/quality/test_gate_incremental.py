@@ -20,7 +20,7 @@ from parmetrics.quality import mart_gate
 from parmetrics.quality.errors import QualityGateError
 from parmetrics.quality.mart_gate import run_mart_gate
 from parmetrics.quality.runner import SuiteResult, load_suite
-from parmetrics.quality.suites import incremental_key, suite_fingerprint
+from parmetrics.quality.suites import columns_read, incremental_key, suite_fingerprint
 
 SUITE = {
     "name": "marts.facts",
@@ -153,12 +153,174 @@ def test_a_table_whose_columns_changed_is_validated_whole(tmp_path, suites):
     assert (result.rows, result.table_rows) == (200, None)
 
 
+WIDE = {
+    **SUITE,
+    "expectations": [
+        {
+            "type": "expect_table_columns_to_match_ordered_list",
+            "kwargs": {"column_list": ["fact_key", "late_days", "unit_name"]},
+        },
+        *SUITE["expectations"][1:],
+    ],
+}
+
+
+def build_wide(p: Paths, rows: list[tuple]) -> None:
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.facts (fact_key varchar, late_days integer, unit_name varchar)")
+        con.executemany("insert into marts.facts values (?, ?, ?)", rows)
+
+
+WIDE_ROWS = [(k, d, "Xã A") for k, d in GOOD]
+
+
+def test_a_change_in_a_column_no_expectation_reads_validates_no_row(tmp_path, suites):
+    p = Paths(tmp_path)
+    suites(WIDE)
+    build_wide(p, WIDE_ROWS)
+    run_mart_gate(p, run_id="r1", docs=False)
+    publish(p, run_id="r1")
+    renamed = [(k, d, "Phường A" if i < 50 else u) for i, (k, d, u) in enumerate(WIDE_ROWS)]
+    renamed[120] = ("k120", 3, "Xã A")  # late_days 1 → 3: read by the range rule
+    build_wide(p, renamed)
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    assert (result.rows, result.table_rows) == (1, 200)
+
+
+def test_a_column_named_in_a_row_condition_is_compared(tmp_path, suites):
+    p = Paths(tmp_path)
+    conditional = copy.deepcopy(WIDE)
+    # At most 3 days late in the communes of "Xã B" only; every published row is in "Xã A".
+    conditional["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {
+                "column": "late_days",
+                "max_value": 3,
+                "row_condition": 'unit_name=="Xã B"',
+                "condition_parser": "pandas",
+            },
+        }
+    )
+    suites(conditional)
+    build_wide(p, WIDE_ROWS)
+    run_mart_gate(p, run_id="r1", docs=False)
+    publish(p, run_id="r1")
+    moved = list(WIDE_ROWS)
+    moved[6] = ("k006", 6, "Xã B")  # late_days unchanged; now under the condition, and over it
+    build_wide(p, moved)
+    with pytest.raises(QualityGateError, match=r"suite marts\.facts"):
+        run_mart_gate(p, run_id="r2", docs=False)
+    failures = [r for r in ops.read_records(p, "quality_results") if r["run_id"] == "r2" and not r["success"]]
+    assert [(f["expectation"], f["unexpected_count"]) for f in failures] == [("expect_column_values_to_be_between", 1)]
+
+
+def test_the_columns_a_suite_reads(tmp_path):
+    criteria = load_suite(EXPECTATIONS_DIR / "marts" / "criteria_scores.json")
+    table = [
+        "period_grain", "period_start", "period_end", "unit_code", "unit_name", "unit_level", "criterion_code",
+        "criterion_group", "criterion_name_vi", "criterion_name_en", "numerator", "denominator", "rate", "points",
+        "max_points", "target", "rule_version", "is_period_closed", "as_of",
+    ]  # fmt: skip
+    assert columns_read(criteria, table) == [
+        "period_grain", "period_start", "unit_code", "unit_level", "criterion_code", "numerator", "denominator",
+        "rate", "points", "max_points", "rule_version", "as_of",
+    ]  # fmt: skip
+    assert columns_read(SUITE, ["fact_key", "late_days", "unit_name"]) == ["fact_key", "late_days"]
+
+
+def build_view(p: Paths, rows: list[tuple], as_of: str) -> None:
+    """The facts as the marts file holds them: stored rows, one publication row, and the view over both
+    that BI reads (``as_of`` on every row, one value per build)."""
+    p.warehouse.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(p.marts_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists mart_rows")
+        con.execute("create or replace table mart_rows.facts (fact_key varchar, late_days integer)")
+        con.executemany("insert into mart_rows.facts values (?, ?)", rows)
+        con.execute(f"create or replace table marts.publication as select timestamp '{as_of}' as as_of")
+        con.execute(
+            "create or replace view marts.facts as select r.fact_key, r.late_days, p.as_of "
+            "from mart_rows.facts as r cross join marts.publication as p"
+        )
+
+
+VIEW_SUITE = {
+    **SUITE,
+    "expectations": [
+        {
+            "type": "expect_table_columns_to_match_ordered_list",
+            "kwargs": {"column_list": ["fact_key", "late_days", "as_of"]},
+        },
+        *SUITE["expectations"][1:],
+    ],
+}
+
+
+def test_a_view_whose_rows_carry_the_build_instant_is_compared_on_what_the_suite_reads(tmp_path, suites):
+    p = Paths(tmp_path)
+    suites(VIEW_SUITE)
+    build_view(p, GOOD, "2026-11-20 17:00:00")
+    run_mart_gate(p, run_id="r1", docs=False)
+    publish(p, run_id="r1")
+    changed = [*GOOD[:7], ("k007", 5), *GOOD[8:]]
+    build_view(p, changed, "2026-11-21 17:00:00")  # as_of moved: every row of the view differs
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    assert (result.rows, result.table_rows) == (1, 200)
+
+
+def test_a_suite_reading_the_build_instant_validates_every_row_of_the_view(tmp_path, suites):
+    p = Paths(tmp_path)
+    reads_as_of = copy.deepcopy(VIEW_SUITE)
+    reads_as_of["expectations"].append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "as_of"}})
+    suites(reads_as_of)
+    build_view(p, GOOD, "2026-11-20 17:00:00")
+    run_mart_gate(p, run_id="r1", docs=False)
+    publish(p, run_id="r1")
+    build_view(p, GOOD, "2026-11-21 17:00:00")
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    assert (result.rows, result.table_rows) == (200, 200)
+
+
+def test_a_suite_query_names_the_marts_and_the_build_beside_them(tmp_path, monkeypatch):
+    """The marts in their own file, staging in the build file: a suite's query reads both by schema."""
+    p = Paths(tmp_path)
+    build_view(p, GOOD, "2026-11-20 17:00:00")
+    with duckdb.connect(str(p.build_db)) as con:
+        con.execute("create schema staging")
+        con.execute(
+            "create table staging.stg_facts as select 'k' || lpad(range::varchar, 3, '0') as fact_key from range(203)"
+        )
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    (folder / "missing.json").write_text(
+        json.dumps(
+            {
+                "name": "marts.facts.present",
+                "meta": {"query": "select fact_key from staging.stg_facts anti join marts.facts using (fact_key)"},
+                "expectations": [{"type": "expect_table_row_count_to_equal", "kwargs": {"value": 0}}],
+            }
+        )
+    )
+    monkeypatch.setattr(mart_gate, "mart_suites", lambda: sorted(folder.glob("*.json")))
+    with pytest.raises(QualityGateError, match=r"expect_table_row_count_to_equal.*observed 3"):
+        run_mart_gate(p, run_id="r1", docs=False)
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [
         (lambda s: s["expectations"][3]["kwargs"].update(mostly=0.9), "a share of the table"),
         (lambda s: s["expectations"].append({"type": "expect_table_row_count_to_be_between", "kwargs": {}}), "size"),
         (lambda s: s["meta"]["incremental"].update(key=["late_days"]), "uniqueness does not cover the key"),
+        (
+            lambda s: s["expectations"][2].update(
+                type="expect_compound_columns_to_be_unique", kwargs={"column_list": ["fact_key", "late_days"]}
+            ),
+            "the key itself is not unique, so a build row may have several published rows",
+        ),
         (lambda s: s["meta"]["incremental"].update(key=[]), "a key is needed to match changed rows"),
         (lambda s: s["meta"].pop("incremental"), "not opted in"),
     ],
@@ -174,8 +336,19 @@ def test_the_opted_in_mart_suites_qualify():
     """An expectation added to them that needs the whole table would silently end the shortcut."""
     opted = {p.stem: load_suite(p) for p in (EXPECTATIONS_DIR / "marts").glob("*.json")}
     opted = {name: s for name, s in opted.items() if "incremental" in s["meta"]}
-    # Not dossier_violations: its rows carry as_of, so every row differs from the last publication.
-    assert {name: incremental_key(s) for name, s in opted.items()} == {"dossier_facts": ["dossier_key"]}
+    criteria_key = ["period_grain", "period_start", "unit_code", "criterion_code"]
+    assert {name: incremental_key(s) for name, s in opted.items()} == {
+        "criteria_scores": criteria_key,
+        "criteria_scores_restated": criteria_key,
+        "scorecard_766": ["period_grain", "period_start", "unit_code"],
+        "par_scorecard": ["year", "unit_code"],
+        "dossier_facts": ["dossier_key"],
+        "dossier_violations": ["dossier_key", "violation_code"],
+        "overdue_dossiers": ["dossier_key"],
+        "due_soon_dossiers": ["dossier_key"],
+        "expired_procedures_listed": ["unit_code", "procedure_code"],
+        "year_end_forecast": ["year", "unit_code", "criterion_code"],
+    }
 
 
 def _reordered(value):

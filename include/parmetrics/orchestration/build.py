@@ -77,18 +77,29 @@ def quality_gate(run_id: str) -> dict[str, Any]:
 
 
 def publish(run_id: str) -> dict[str, Any]:
-    """Publish the gated build. The reports of the publication are written by the ``publish_reports``
-    DAG, which the published-marts asset event starts: at a million dossiers a year the workbook alone
-    takes over a minute, which BI users (who read the published file) should not wait for, and a
-    report that fails must not fail, retry or hold back a publication."""
+    """Publish the gated build. Its Parquet set and reports are written by the ``publish_reports`` DAG,
+    which the published-marts asset event starts: at a million dossiers a year the workbook alone takes
+    over a minute and the Parquet set grows with every dossier, which BI users of the published file
+    should not wait for, and a report that fails must not fail, retry or hold back a publication."""
     from parmetrics.publish import publish as publish_marts
 
-    record = publish_marts(paths(), run_id=run_id)
+    record = publish_marts(paths(), run_id=run_id, parquet=False)
     return {
         "checksum": record["file_checksum"],
         "row_counts": record["row_counts"],
         "published_at": record["published_at"],
     }
+
+
+def publish_parquet(stamps: list[str]) -> dict[str, Any]:
+    """The Parquet set of the newest publication in ``stamps`` (the triggering asset events'), or of the
+    current one when there is none, written from its version file; ``published/parquet`` is switched to
+    it if it is still the current publication. Older stamps of the same burst get no set: a rollback to
+    one of them writes it then."""
+    from parmetrics.publish import publish_parquet as write_set
+
+    stamp = max(stamps) if stamps else None
+    return {"parquet_set": write_set(paths(), stamp)}
 
 
 def refresh_dbt_docs() -> dict[str, Any]:

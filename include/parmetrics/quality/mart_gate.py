@@ -1,7 +1,7 @@
 """The mart gate: every suite of ``expectations/marts`` against the build file, before publication.
 
-The build is attached as ``build`` and the current publication, if any, as ``published``, so a suite
-can compare the two; a suite with ``meta.incremental`` may validate only the rows that changed
+The build's marts are attached as ``build`` and the current publication, if any, as ``published``, so
+a suite can compare the two; a suite with ``meta.incremental`` may validate only the rows that changed
 (``quality/incremental.py``). Any failure raises :class:`QualityGateError` and the last good
 publication stays.
 """
@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from parmetrics.config import Paths, reference_now
-from parmetrics.quality.incremental import incremental_frame, same_shape, trusted_suites
+from parmetrics.quality.incremental import incremental_frame, same_shape, table_shape, trusted_suites
 from parmetrics.quality.runner import (
     FailedExpectation,
     SuiteResult,
@@ -25,7 +25,7 @@ from parmetrics.quality.runner import (
     record_and_raise,
     validate_frame,
 )
-from parmetrics.quality.suites import incremental_key, mart_suites, suite_fingerprint
+from parmetrics.quality.suites import columns_read, incremental_key, mart_suites, suite_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,27 @@ def _suite_frame(con: duckdb.DuckDBPyConnection, suite_def: dict[str, Any]) -> p
     return con.execute(query.replace("{reference_now}", f"timestamp '{now}'")).df()
 
 
+def marts_file(paths: Paths) -> Path:
+    """The file holding the build's marts: their own file when dbt built one, else the build file."""
+    return paths.marts_db if paths.marts_db.exists() else paths.build_db
+
+
+def _attach_build(con: duckdb.DuckDBPyConnection, marts: Path, warehouse: Path) -> None:
+    """The marts as catalog ``build`` (the default), the rest of the build as ``warehouse``, and a search
+    path through both, so a suite's query names ``marts.x`` and ``staging.y`` wherever dbt put them."""
+    con.execute(f"attach '{marts}' as build (read_only)")
+    catalogs = ["build"]
+    if warehouse != marts and warehouse.exists():
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        catalogs.append("warehouse")
+    schemas = con.execute(
+        "select database_name, schema_name from duckdb_schemas() where database_name in ('build', 'warehouse') "
+        "order by database_name = 'warehouse', schema_name"
+    ).fetchall()
+    con.execute("use build")
+    con.execute(f"set search_path = '{','.join(f'{c}.{s}' for c, s in schemas)}'")
+
+
 def run_mart_gate(
     paths: Paths,
     *,
@@ -100,28 +121,28 @@ def run_mart_gate(
     docs: bool = True,
     incremental: bool = True,
 ) -> list[SuiteResult]:
-    """Validate every mart suite against the build file (read-only); raise on any failure.
+    """Validate every mart suite against the build's marts (read-only); raise on any failure.
 
-    The build is attached as ``build`` (and is the default catalog) and the current publication, if
-    any, as ``published``, so a suite can compare the two. Suites that need a publication are skipped
-    on the very first one.
+    The marts (``database``, default :func:`marts_file`) are attached as ``build`` (the default
+    catalog, the rest of the build file beside them) and the current publication, if any, as
+    ``published``, so a suite can compare the two. Suites that need a publication are skipped on the
+    very first one.
 
     A suite with ``meta.incremental`` (row-level expectations only, see :func:`incremental_key`)
-    validates only the rows that differ from the current publication when that publication passed the
-    same suite (same fingerprint) and its table has the same columns; otherwise, or with
-    ``incremental=False``, every row. At 8M dossiers a nightly build changes a few thousand of them.
+    validates only the rows whose verdict may differ from the current publication's when that
+    publication passed the same suite (same fingerprint) and the mart has the same columns; otherwise,
+    or with ``incremental=False``, every row. At 8M dossiers a nightly build changes a few thousand.
     """
-    database = database or paths.build_db
+    database = database or marts_file(paths)
     docs_root = paths.root.resolve() / "gx" if docs else None
     results = []
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{database}' as build (read_only)")
         has_published = paths.published_db.exists()
         if has_published:
             con.execute(f"attach '{paths.published_db}' as published (read_only)")
         trusted = trusted_suites(con) if has_published and incremental else {}
-        con.execute("use build")
+        _attach_build(con, database, paths.build_db)
         for suite_path in mart_suites():
             suite_def = load_suite(suite_path)
             fingerprint = suite_fingerprint(suite_def)
@@ -130,7 +151,8 @@ def run_mart_gate(
             table_rows = None
             try:
                 if key is not None and trusted.get(suite_def["name"]) == fingerprint and same_shape(con, table):
-                    frame = incremental_frame(con, table, key)
+                    compared = columns_read(suite_def, [c for c, _ in table_shape(con, "build", table)])
+                    frame = incremental_frame(con, table, key, compared)
                     table_rows = con.execute(f"select count(*) from build.{table}").fetchone()[0]
                 else:
                     frame = _suite_frame(con, suite_def)

@@ -56,8 +56,8 @@ print("done", flush=True)
 """
 # Where a publish kill lands (all before the swap), by the step of publish() it is held before.
 PUBLISH_HOLDS = {
-    "start": "_tables",  # the hidden file just created, nothing copied yet
-    "copy": "_copy_ops_records",  # the marts copied into the hidden file, not yet checkpointed
+    "start": "_copy_marts_file",  # the hidden file just created, nothing copied yet
+    "copy": "_write_publication_records",  # the marts copied into the hidden file, no ops records or stamp yet
     "swap": "verify_publication",  # the hidden file written and fsynced, about to be verified and swapped in
 }
 KILL_POLL_S = 0.01  # how often the evidence of a running stage is looked for
