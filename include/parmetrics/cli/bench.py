@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from parmetrics.lab.bench.harness import OPTIONAL_STAGES
+from parmetrics.lab.bench.harness import EXTRACT_PROCESSES, ONLY_STAGES, OPTIONAL_STAGES
 
 
 def bench(
@@ -26,7 +26,19 @@ def bench(
         float, typer.Option(help="how long to sample the API's serving rate per dataset")
     ] = 30.0,
     bi_runs: Annotated[int, typer.Option(help="runs of each BI query")] = 50,
-    profile_extraction: Annotated[bool, typer.Option(help="cProfile the history extraction (into its log)")] = False,
+    profile_extraction: Annotated[
+        bool, typer.Option(help="cProfile the history extraction (into its log; the parent process only)")
+    ] = False,
+    only: Annotated[
+        str,
+        typer.Option(
+            help=f"comma-separated: run only these of {','.join(ONLY_STAGES)} (after generating the sources and "
+            "landing the reference data), e.g. to measure extraction at 8M without the stages after it"
+        ),
+    ] = "",
+    extract_processes: Annotated[
+        int, typer.Option(min=1, help="history windows in flight at once, each in a process of its own")
+    ] = EXTRACT_PROCESSES,
 ) -> None:
     """Generate the data, run each stage in its own process, print and save the figures and targets."""
     from parmetrics.config import data_dir as default_data_dir
@@ -40,6 +52,8 @@ def bench(
         serving_seconds=serving_seconds,
         bi_runs=bi_runs,
         profile_extraction=profile_extraction,
+        only=frozenset(s.strip() for s in only.split(",") if s.strip()),
+        extract_processes=extract_processes,
     )
     run_bench(root, BenchPlan(dossiers_per_year=dossiers_per_year, years=years, seed=seed), options, console)
 

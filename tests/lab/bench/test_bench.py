@@ -219,3 +219,58 @@ def test_the_cosmos_dag_renders_one_task_per_model_in_the_one_writer_pool(bench,
     # Never in the repository's DAGs folder.
     dags = sorted((REPO_ROOT / "dags").glob("*.py"))
     assert dags and not any("cosmos" in p.read_text() for p in dags)
+
+
+def test_only_the_extraction_stages_run_with_only(tmp_path):
+    report = run_bench(
+        tmp_path,
+        PLAN,
+        BenchOptions(only=frozenset({"serving", "extract_history"}), serving_seconds=1, extract_processes=2),
+    )
+    paths = bench_paths(tmp_path, PLAN)
+    stages = set(report["stages"])
+    assert stages == {"generate", "land_other_sources", "serving_rate", "extract_history"}
+    e = report["extraction"]
+    assert e["processes"] == 2 and e["dossiers"] > 2_500 and e["events"] > e["dossiers"]
+    # Both windows in flight counted: the sampled sum of the processes' RSS exceeds the largest one.
+    assert e["peak_tree_rss_mb"] > e["peak_rss_mb"] > 20
+    assert set(report["targets"]) == {"extraction_dossiers_per_s", "extraction_share_of_serving"}
+    assert "dbt" not in report and not paths.build_db.exists() and not paths.published_db.exists()
+    # Every monthly window landed as its own batch: 3,000 dossiers over three months → four windows.
+    batches = sorted(p.name for p in paths.dataset_landing("dossier_api", "dossiers").glob("batch=*"))
+    assert len(batches) == len(PLAN.history_windows()) == 4
+    saved = json.loads((tmp_path / "bench" / "latest.json").read_text())
+    assert saved["extraction"]["dossiers_per_s"] == pytest.approx(e["dossiers_per_s"])
+    with pytest.raises(ValueError, match=r"--only takes some of \('serving', 'extract_history'\), not \['dbt_full'\]"):
+        run_bench(tmp_path, PLAN, BenchOptions(only=frozenset({"dbt_full"})))
+
+
+def test_the_extraction_figures_of_an_only_run_are_the_hand_computed_quotients():
+    stages = {
+        "generate": _stage("generate", 1, {"dossiers": 10, "events": 40, "cached": True, "report": {}}),
+        "extract_history": StageRun(
+            "extract_history",
+            9,
+            300.0,
+            {
+                "dossiers": {"rows": 3000, "seconds": 2.0, "processes": 3},
+                "dossier_events": {"rows": 9000, "seconds": 4.0, "processes": 3},
+            },
+            750.0,
+        ),
+        "serving_rate": _stage(
+            "serving_rate", 2, {"dossiers": {"records_per_s": 2000.0}, "dossier_events": {"records_per_s": 4500.0}}
+        ),
+    }
+    run = BenchRun(PLAN, bench_paths(Path("/nonexistent"), PLAN), Path("/nonexistent"), stages)
+    run.extra = {"total_seconds": 12}
+    out = figures(run)
+    e = out["extraction"]
+    assert e["dossiers_per_s"] == pytest.approx(1500)  # 3000 / 2
+    assert e["events_per_s"] == pytest.approx(2250)  # 9000 / 4
+    assert e["dossiers_share_of_serving"] == pytest.approx(0.75)  # 1500 / 2000
+    assert e["events_share_of_serving"] == pytest.approx(0.5)  # 2250 / 4500
+    assert (e["processes"], e["peak_rss_mb"], e["peak_tree_rss_mb"]) == (3, 300.0, 750.0)
+    assert out["targets"]["extraction_share_of_serving"]["met"] is True
+    assert out["targets"]["extraction_dossiers_per_s"]["met"] is False  # 1,500 < 20,000
+    assert "dbt" not in out and out["stages"]["extract_history"]["peak_tree_rss_mb"] == 750.0

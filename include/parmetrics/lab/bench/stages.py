@@ -142,11 +142,18 @@ def land_other_sources(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _extract(
-    args: dict[str, Any], windows: list[tuple[datetime | None, datetime]], datasets: tuple[str, ...]
+    args: dict[str, Any],
+    windows: list[tuple[datetime | None, datetime]],
+    datasets: tuple[str, ...],
+    processes: int = 1,
 ) -> dict[str, Any]:
+    """Each dataset's windows, one dataset after the other (so each has its own rate). With
+    ``processes`` > 1, that many windows are in flight at once, each in a process of its own, as a
+    backfill's month runs are in Airflow; with 1, one after another in this process."""
     from parmetrics.config import pseudonymisation_key
     from parmetrics.quality.landing_gate import landing_gate
     from parmetrics.sources.dossier_api import ApiConnection, extract_window
+    from parmetrics.sources.dossier_api.parallel import extract_windows, raise_for_failures
 
     conn = ApiConnection(args["url"], args["token"])
     key = pseudonymisation_key()
@@ -154,31 +161,43 @@ def _extract(
     out: dict[str, Any] = {}
     for dataset in datasets:
         started = time.perf_counter()
-        rows = read = pages = 0
-        for lo, hi in windows:
-            stats = extract_window(conn, dataset, lo, hi, p, key, gate=landing_gate(p, "dossier_api", dataset))
-            rows += stats["rows"]
-            read += stats["read"]
-            pages += stats["pages"]
+        if processes > 1:
+            outcomes = extract_windows(conn, dataset, windows, p, key, processes=processes, gate_factory=landing_gate)
+            raise_for_failures(outcomes)
+            landed = [o.stats for o in outcomes]
+        else:
+            landed = [
+                extract_window(conn, dataset, lo, hi, p, key, gate=landing_gate(p, "dossier_api", dataset))
+                for lo, hi in windows
+            ]
         seconds = time.perf_counter() - started
-        out[dataset] = {"rows": rows, "read": read, "pages": pages, "windows": len(windows), "seconds": seconds}
+        out[dataset] = {
+            "rows": sum(s["rows"] for s in landed),
+            "read": sum(s["read"] for s in landed),
+            "pages": sum(s["pages"] for s in landed),
+            "windows": len(windows),
+            "processes": processes,
+            "seconds": seconds,
+        }
     return out
 
 
 def extract_history(args: dict[str, Any]) -> dict[str, Any]:
-    """The real extractor over the monthly backfill windows, one dataset after the other."""
+    """The real extractor over the monthly backfill windows, one dataset after the other, with
+    ``args["processes"]`` windows in flight (default 1)."""
     plan = BenchPlan.from_dict(args["plan"])
+    processes = int(args.get("processes", 1))
     if args.get("profile"):
         import cProfile
         import pstats
 
         profiler = cProfile.Profile()
-        result = profiler.runcall(_extract, args, plan.history_windows(), DOSSIER_DATASETS)
+        result = profiler.runcall(_extract, args, plan.history_windows(), DOSSIER_DATASETS, processes)
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("cumulative").print_stats(25)
         stats.sort_stats("tottime").print_stats(25)
         return result
-    return _extract(args, plan.history_windows(), DOSSIER_DATASETS)
+    return _extract(args, plan.history_windows(), DOSSIER_DATASETS, processes)
 
 
 def extract_day(args: dict[str, Any]) -> dict[str, Any]:
