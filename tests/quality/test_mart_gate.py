@@ -109,3 +109,21 @@ def test_growth_and_present_tense_lists_are_not_collapses(tmp_path):
     # The overdue list may empty out (a province that cleared its backlog): it is not a history mart.
     previous = {**sizes(), "overdue_dossiers": (274, 9)}
     gate(Paths(tmp_path), {**sizes(criteria_scores=(40, 8)), "overdue_dossiers": (0, 0)}, previous)
+
+
+def test_data_docs_show_each_gate_and_keep_only_the_newest_runs(tmp_path, monkeypatch):
+    """Each gate renders its own validations (not every kept run again) into a site whose index lists
+    every kept run; a run past the kept number leaves the store and the site."""
+    from parmetrics.quality import runner
+
+    monkeypatch.setattr(runner, "KEEP_VALIDATION_RUNS", 2)
+    p = Paths(tmp_path)
+    write_marts(p.build_db, sizes())
+    for run_id in ("gate-1", "gate-2", "gate-3"):
+        run_mart_gate(p, run_id=run_id, docs=True)
+    site = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site"
+    pages = sorted(str(page.relative_to(site / "validations")) for page in (site / "validations").rglob("*.html"))
+    assert [page.split("/")[1] for page in pages] == ["gate-2", "gate-3"]
+    assert all(page.startswith("marts__publication_size/") for page in pages)
+    index = (site / "index.html").read_text()
+    assert "gate-2" in index and "gate-3" in index and "gate-1" not in index

@@ -169,6 +169,6 @@ def run_mart_gate(
     finally:
         con.close()
     if docs_root is not None:
-        log.info("Data Docs: %s", build_data_docs(docs_root))
+        log.info("Data Docs: %s", build_data_docs(docs_root, [r.docs_resource for r in results]))
     record_and_raise(paths, results, run_id=run_id, stage="marts")
     return results

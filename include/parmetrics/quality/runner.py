@@ -57,6 +57,8 @@ class SuiteResult:
     # incremental_frame): the table's full size, for the record.
     table_rows: int | None = None
     fingerprint: str | None = None
+    # The validation result as Data Docs store it (with a docs root): rendered by build_data_docs.
+    docs_resource: Any = None
 
     @property
     def success(self) -> bool:
@@ -120,6 +122,7 @@ def validate_frame(
     id_columns = suite_def.get("meta", {}).get("id_columns")
     if id_columns:
         result_format["unexpected_index_column_names"] = list(id_columns)
+    docs_resource = None
     if docs_root is None:
         result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
             suite, result_format=result_format
@@ -137,7 +140,7 @@ def validate_frame(
             )
         )
         run = checkpoint.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_name or "adhoc"))
-        result = next(iter(run.run_results.values()))
+        docs_resource, result = next(iter(run.run_results.items()))
     failures = []
     for r in result.results:
         if r.success:
@@ -157,7 +160,9 @@ def validate_frame(
                 sample=[_jsonable(v) for v in sample[:SAMPLE_ROWS]],
             )
         )
-    return SuiteResult(suite=name, rows=len(df), evaluated=len(result.results), failures=failures)
+    return SuiteResult(
+        suite=name, rows=len(df), evaluated=len(result.results), failures=failures, docs_resource=docs_resource
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -217,10 +222,13 @@ def record_and_raise(paths: Paths, results: list[SuiteResult], *, run_id: str | 
 KEEP_VALIDATION_RUNS = 30
 
 
-def build_data_docs(docs_root: Path) -> Path:
+def build_data_docs(docs_root: Path, resources: list[Any] | None = None) -> Path:
     """Render Data Docs for the validations kept under ``docs_root``; returns the index page.
 
-    Only the newest runs of each suite are kept, so rendering stays quick as the history grows.
+    Only the newest runs of each suite are kept (building the index drops the pages of the others).
+    With ``resources`` (a gate's new validation results) only their pages and the index are rendered:
+    re-rendering every kept run of every suite at each gate cost seconds that the gate's own work, on a
+    nightly build's changed rows, no longer does.
     """
     validations = docs_root / "uncommitted" / "validations"
     for suite_dir in validations.glob("*") if validations.exists() else []:
@@ -229,7 +237,7 @@ def build_data_docs(docs_root: Path) -> Path:
         for old in runs[:-KEEP_VALIDATION_RUNS]:
             shutil.rmtree(old, ignore_errors=True)
     context, _ = _context(docs_root)
-    context.build_data_docs()
+    context.build_data_docs(resource_identifiers=[r for r in resources or [] if r is not None] or None)
     return docs_root / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 

@@ -261,6 +261,13 @@ def publish(args: dict[str, Any]) -> dict[str, Any]:
     return publish_task(args.get("run_id", "bench"))
 
 
+def parquet_set(args: dict[str, Any]) -> dict[str, Any]:
+    """publish_reports' Parquet task on the current publication: its set, from its version file."""
+    from parmetrics.orchestration.build import publish_parquet
+
+    return publish_parquet([])
+
+
 def reports(args: dict[str, Any]) -> dict[str, Any]:
     """The publish_reports DAG's task callables on the current publication: dbt docs, workbook, HTML."""
     from parmetrics.orchestration import build
@@ -294,6 +301,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "gate_nightly": gate,
     "publish": publish,
     "publish_nightly": publish,
+    "parquet_nightly": parquet_set,
     "reports": reports,
     "floor": floor,
     "bi_queries": bi_queries,
