@@ -151,7 +151,8 @@ def test_a_rejected_token_stops_every_window(source_db, tmp_path):
 def test_a_window_given_twice_is_refused_before_anything_starts(tmp_path):
     conn = ApiConnection("http://127.0.0.1:9", TOKEN)  # never asked: the refusal comes first
     twice = [WINDOWS[1], WINDOWS[2], WINDOWS[1]]
-    with pytest.raises(ValueError, match=r"given twice \(one writer per landing batch\): 20240101000000_20250101000000"):
+    given_twice = r"given twice \(one writer per landing batch\): 20240101000000_20250101000000"
+    with pytest.raises(ValueError, match=given_twice):
         extract_windows(conn, "dossiers", twice, Paths(tmp_path), KEY)
     with pytest.raises(ValueError, match="at least 1"):
         extract_windows(conn, "dossiers", WINDOWS, Paths(tmp_path), KEY, processes=0)
