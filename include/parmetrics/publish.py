@@ -221,13 +221,17 @@ def parquet_link(paths: Paths) -> Path:
     return paths.published / "parquet"
 
 
+# The Parquet sets' lock file: it stays (an flock is released with its holder; the file is not debris).
+PARQUET_LOCK = ".parquet.lock"
+
+
 @contextmanager
 def parquet_lock(paths: Paths, *, wait: bool = True) -> Iterator[bool]:
     """The Parquet sets' lock (``fcntl.flock``, released by a killed holder): held while a set is
     written, the link switched or sets removed. Yields False, without it, when ``wait`` is off and
     another process holds it."""
     paths.published.mkdir(parents=True, exist_ok=True)
-    fd = os.open(paths.published / ".parquet.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(paths.published / PARQUET_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

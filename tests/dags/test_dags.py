@@ -230,8 +230,9 @@ def test_gate_blocks_a_bad_mart_and_keeps_the_last_publication(pipeline_env, mon
         result = real_dbt_build(run_id)
         with duckdb.connect(str(paths.build_db)) as con:
             con.execute(
+                # A row with a denominator: on one without, a rate also breaks "null when nothing to count".
                 "update marts.criteria_scores set rate = 1.25, points = max_points + 5 "
-                "where rowid = (select min(rowid) from marts.criteria_scores)"
+                "where rowid = (select min(rowid) from marts.criteria_scores where denominator > 0)"
             )
         return result
 

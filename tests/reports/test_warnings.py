@@ -180,7 +180,7 @@ def test_landing_after_the_build_started_is_for_the_next_publication() -> None:
 def test_warnings_read_back_from_a_publication_file(tmp_path: Path) -> None:
     """Through ops files and the publication's ops table (recorded_at as timestamps, columns as the union of
     the records' keys), as the report reads them."""
-    from parmetrics.publish import build_publication
+    from parmetrics.publish import publish
 
     paths = Paths(tmp_path / "data")
     for record in (landing(0, "r1", DOSSIERS), landing(30, "r2", REVENUE, rule="revenue_drop", count=None)):
@@ -189,8 +189,8 @@ def test_warnings_read_back_from_a_publication_file(tmp_path: Path) -> None:
     build = tmp_path / "build.duckdb"
     with duckdb.connect(str(build)) as con:
         con.execute("create schema marts; create table marts.t as select 1 as x")
-    target = tmp_path / "published.duckdb"
-    build_publication(build, target, paths.ops)
+    publish(paths, build_db=build, parquet=False)
+    target = paths.published_db
     from parmetrics.reports.warnings import load_warnings
 
     with duckdb.connect(str(target), read_only=True) as con:

@@ -44,7 +44,7 @@ UNIT_KNOWN_WHY = (
     "rejection (the reference snapshot may lag a new unit)."
 )
 WHY_DOMAIN = "Contract: SOURCES.md lists this field's codes; any other code is a malformed record."
-WHY_AMOUNT = "Contract: amounts and counts are never negative (ARCHITECTURE.md: amounts ≥ 0)."
+WHY_AMOUNT = "Contract: amounts and counts are never negative (docs/sources.md, Two kinds of rules)."
 WHY_KEY_UNIQUE = "Contract: the key identifies one record; extraction folds repeats to the newest version."
 WHY_PERIOD = "Contract: SOURCES.md §3 refuses a file whose rows are for another period than its name's."
 WHY_DATE_ORDER = (

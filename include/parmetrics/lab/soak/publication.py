@@ -16,6 +16,7 @@ from parmetrics.lab.soak.faults import Mix
 from parmetrics.lab.soak.kills import PUBLISH_HOLDS, PUBLISHER, opens_read_only, record_kill, run_and_kill, tail
 from parmetrics.lab.soak.state import RoundResult, SoakState, env, one_line
 from parmetrics.landing.writer import file_sha256
+from parmetrics.publish import PARQUET_LOCK
 
 
 class Publication:
@@ -146,7 +147,8 @@ class Publication:
         """After the publish that followed a landed kill: no leftover of the killed one, the verified build
         published, the file opens read-only."""
         folder = self.state.paths.published
-        hidden = sorted(str(p.relative_to(folder)) for p in folder.rglob(".*"))
+        # The Parquet sets' lock file is not a leftover: it is meant to stay (its flock died with the holder).
+        hidden = sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.name != PARQUET_LOCK)
         opens = opens_read_only(self.state.paths.published_db)
         after = {
             "hidden_left": hidden,
