@@ -226,9 +226,11 @@ def test_a_backfill_against_external_sources_publishes_every_legal_record(tmp_pa
             ),
             ("HS-2503-99", "dossiers record MaHoSo='HS-2503-99': MaDonVi is missing", "quarantined"),
         ]
-        # (a), (b): recorded as warnings, never as a rejection.
+        # (a), (b): recorded as warnings, never as a rejection. (The build records its dbt warn tests beside
+        # them, stage dbt: anomalies of the built marts, not of these sources' records.)
         warnings = con.execute(
-            "select distinct suite, rule, subject from ops.quality_results where severity = 'warning' order by 1"
+            "select distinct suite, rule, subject from ops.quality_results "
+            "where severity = 'warning' and suite like 'landing.%' order by 1"
         ).fetchall()
         assert warnings == [
             (
