@@ -20,7 +20,7 @@ from parmetrics.quality import mart_gate
 from parmetrics.quality.errors import QualityGateError
 from parmetrics.quality.mart_gate import run_mart_gate
 from parmetrics.quality.runner import SuiteResult, load_suite
-from parmetrics.quality.suites import columns_read, incremental_key, suite_fingerprint
+from parmetrics.quality.suites import columns_read, columns_read_for_nullness, incremental_key, suite_fingerprint
 
 SUITE = {
     "name": "marts.facts",
@@ -271,17 +271,79 @@ def test_a_view_whose_rows_carry_the_build_instant_is_compared_on_what_the_suite
     assert (result.rows, result.table_rows) == (1, 200)
 
 
-def test_a_suite_reading_the_build_instant_validates_every_row_of_the_view(tmp_path, suites):
+def _reading_as_of(expectation: dict) -> dict:
+    suite = copy.deepcopy(VIEW_SUITE)
+    suite["expectations"].append(expectation)
+    return suite
+
+
+AS_OF_NOT_NULL = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "as_of"}}
+# as_of read by value: a row's verdict depends on it (late_days must be 0 before 2026-11-21).
+AS_OF_BY_VALUE = {
+    "type": "expect_column_values_to_be_between",
+    "kwargs": {
+        "column": "late_days",
+        "max_value": 0,
+        "row_condition": "as_of < '2026-11-21'",
+        "condition_parser": "pandas",
+    },
+}
+
+
+def test_a_suite_checking_only_that_the_build_instant_is_there_compares_its_nullness(tmp_path, suites):
+    """as_of moved on every row, but the suite asks only that it is not null: the one changed row is
+    validated; the build instant gone from every row is caught on every row."""
     p = Paths(tmp_path)
-    reads_as_of = copy.deepcopy(VIEW_SUITE)
-    reads_as_of["expectations"].append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "as_of"}})
-    suites(reads_as_of)
+    suites(_reading_as_of(AS_OF_NOT_NULL))
     build_view(p, GOOD, "2026-11-20 17:00:00")
     run_mart_gate(p, run_id="r1", docs=False)
     publish(p, run_id="r1")
-    build_view(p, GOOD, "2026-11-21 17:00:00")
+    changed = [*GOOD[:7], ("k007", 5), *GOOD[8:]]
+    build_view(p, changed, "2026-11-21 17:00:00")
+    (result,) = run_mart_gate(p, run_id="r2", docs=False)
+    assert (result.rows, result.table_rows) == (1, 200)
+    build_view(p, changed, "2026-11-22 17:00:00")
+    with duckdb.connect(str(p.marts_db)) as con:
+        con.execute("update marts.publication set as_of = null")
+    with pytest.raises(QualityGateError, match=r"suite marts\.facts"):
+        run_mart_gate(p, run_id="r3", docs=False)
+    (record,) = [r for r in ops.read_records(p, "quality_results") if r["run_id"] == "r3" and not r["success"]]
+    assert (record["expectation"], record["column"], record["unexpected_count"]) == (
+        "expect_column_values_to_not_be_null",
+        "as_of",
+        200,
+    )
+
+
+def test_a_suite_reading_the_build_instant_by_value_validates_every_row_of_the_view(tmp_path, suites):
+    p = Paths(tmp_path)
+    suites(_reading_as_of(AS_OF_BY_VALUE))
+    rows = [(k, 0) for k, _ in GOOD]
+    build_view(p, rows, "2026-11-20 17:00:00")
+    run_mart_gate(p, run_id="r1", docs=False)
+    publish(p, run_id="r1")
+    build_view(p, rows, "2026-11-21 17:00:00")
     (result,) = run_mart_gate(p, run_id="r2", docs=False)
     assert (result.rows, result.table_rows) == (200, 200)
+
+
+def test_the_columns_a_suite_checks_only_for_nulls():
+    criteria = load_suite(EXPECTATIONS_DIR / "marts" / "criteria_scores.json")
+    compared = [
+        "period_grain", "period_start", "unit_code", "unit_level", "criterion_code", "numerator", "denominator",
+        "rate", "points", "max_points", "rule_version", "as_of",
+    ]  # fmt: skip
+    # rate is checked for nulls too, but by value elsewhere; the key's columns are compared by value.
+    assert columns_read_for_nullness(criteria, compared) == ["rule_version", "as_of"]
+    assert columns_read_for_nullness(_reading_as_of(AS_OF_NOT_NULL), ["fact_key", "late_days", "as_of"]) == ["as_of"]
+    assert columns_read_for_nullness(_reading_as_of(AS_OF_BY_VALUE), ["fact_key", "late_days", "as_of"]) == []
+    with_condition = _reading_as_of(
+        {
+            **AS_OF_NOT_NULL,
+            "kwargs": {"column": "as_of", "row_condition": "late_days > 0", "condition_parser": "pandas"},
+        }
+    )
+    assert columns_read_for_nullness(with_condition, ["fact_key", "late_days", "as_of"]) == ["as_of"]
 
 
 def test_a_suite_query_names_the_marts_and_the_build_beside_them(tmp_path, monkeypatch):

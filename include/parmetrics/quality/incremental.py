@@ -4,6 +4,8 @@ where that is as strict*)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
 
@@ -49,7 +51,7 @@ def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def changed_rows_query(table: str, key: list[str], compared: list[str]) -> str:
+def changed_rows_query(table: str, key: list[str], compared: list[str], nullness: Iterable[str] = ()) -> str:
     """SQL for the rows of ``build.<table>`` whose suite verdict may differ from the publication's.
 
     The publication's ``table`` passed the suite, whose uniqueness expectation on ``key`` makes its
@@ -61,13 +63,23 @@ def changed_rows_query(table: str, key: list[str], compared: list[str]) -> str:
     could collide. Duplicated keys are found by the 64-bit hash of the key: a collision only adds rows.
 
     Only the compared columns are joined, which is what makes this cheaper than a difference of the
-    whole rows (``except all``) on a wide table with millions of rows.
+    whole rows (``except all``) on a wide table with millions of rows. Of the ``nullness`` columns (a
+    subset of ``compared`` that the suite checks only for being null or not) only that is compared.
     """
+    nullness = set(nullness)
     keys = [_quoted(k) for k in key]
     others = [_quoted(c) for c in compared if c not in key]
     projection = ", ".join([*keys, *others])
     on = " and ".join(f"b.{k} = p.{k}" for k in keys)
-    differs = " or ".join([f"p.{keys[0]} is null", *(f"b.{c} is distinct from p.{c}" for c in others)])
+    differs = " or ".join(
+        [
+            f"p.{keys[0]} is null",
+            *(
+                f"(b.{c} is null) <> (p.{c} is null)" if column in nullness else f"b.{c} is distinct from p.{c}"
+                for column, c in zip([c for c in compared if c not in key], others, strict=True)
+            ),
+        ]
+    )
     key_hash = f"hash({', '.join(keys)})"
     build_key_hash = f"hash({', '.join(f'b.{k}' for k in keys)})"
     match = " and ".join(f"b.{k} is not distinct from c.{k}" for k in keys)
@@ -83,6 +95,8 @@ def changed_rows_query(table: str, key: list[str], compared: list[str]) -> str:
     """
 
 
-def incremental_frame(con: duckdb.DuckDBPyConnection, table: str, key: list[str], compared: list[str]) -> pd.DataFrame:
+def incremental_frame(
+    con: duckdb.DuckDBPyConnection, table: str, key: list[str], compared: list[str], nullness: Iterable[str] = ()
+) -> pd.DataFrame:
     """The rows of ``build.<table>`` that must be validated again (:func:`changed_rows_query`)."""
-    return con.execute(changed_rows_query(table, key, compared)).df()
+    return con.execute(changed_rows_query(table, key, compared, nullness)).df()

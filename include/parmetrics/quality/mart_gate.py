@@ -9,6 +9,7 @@ publication stays.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,13 @@ from parmetrics.quality.runner import (
     record_and_raise,
     validate_frame,
 )
-from parmetrics.quality.suites import columns_read, incremental_key, mart_suites, suite_fingerprint
+from parmetrics.quality.suites import (
+    columns_read,
+    columns_read_for_nullness,
+    incremental_key,
+    mart_suites,
+    suite_fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +143,15 @@ def run_mart_gate(
     database = database or marts_file(paths)
     docs_root = paths.root.resolve() / "gx" if docs else None
     results = []
-    con = duckdb.connect()
+    # The gate's joins (the build against the publication, 8M rows a mart at 8M dossiers) spill past this
+    # instead of growing: measured at 8M, 12.2 s and 2.5 GB peak with 2 GB against 13.1 s and 4.3 GB
+    # without a limit. Spills go beside the build, not into the task's working directory.
+    con = duckdb.connect(
+        config={
+            "memory_limit": os.environ.get("PARMETRICS_GATE_MEMORY_LIMIT", "2GB"),
+            "temp_directory": str(paths.warehouse / "gate.tmp"),
+        }
+    )
     try:
         has_published = paths.published_db.exists()
         if has_published:
@@ -152,7 +167,8 @@ def run_mart_gate(
             try:
                 if key is not None and trusted.get(suite_def["name"]) == fingerprint and same_shape(con, table):
                     compared = columns_read(suite_def, [c for c, _ in table_shape(con, "build", table)])
-                    frame = incremental_frame(con, table, key, compared)
+                    nullness = columns_read_for_nullness(suite_def, compared)
+                    frame = incremental_frame(con, table, key, compared, nullness)
                     table_rows = con.execute(f"select count(*) from build.{table}").fetchone()[0]
                 else:
                     frame = _suite_frame(con, suite_def)

@@ -103,5 +103,34 @@ def columns_read(suite_def: dict[str, Any], table_columns: list[str]) -> list[st
     return [c for c in table_columns if c in read]
 
 
+# Expectations whose verdict on a row depends only on whether the column's value is null.
+NULLNESS = frozenset({"expect_column_values_to_not_be_null", "expect_column_values_to_be_null"})
+
+
+def columns_read_for_nullness(suite_def: dict[str, Any], compared: list[str]) -> list[str]:
+    """Those of ``compared`` whose value no expectation reads beyond whether it is null.
+
+    A column named only by ``NULLNESS`` expectations and mentioned in no row condition (a condition's
+    columns are compared by value): two rows equally null there get the same verdict. ``as_of`` is the case in point:
+    one value per build, in every row of the criteria marts, checked only for being there; compared by
+    value, every row would count as changed every night.
+    """
+    by_value: set[str] = set()
+    for e in suite_def["expectations"]:
+        if e["type"] in SHAPE:
+            continue
+        kwargs = e.get("kwargs", {})
+        condition = kwargs.get("row_condition")
+        if condition:
+            by_value.update(_IDENTIFIER.findall(condition))
+        if e["type"] in NULLNESS:
+            continue  # its column only for being null; its condition's columns are read by value above
+        for argument in COLUMN_ARGUMENTS:
+            if argument in kwargs:
+                by_value.update(_columns(kwargs[argument]))
+    key = set((suite_def.get("meta", {}).get("incremental") or {}).get("key") or [])
+    return [c for c in compared if c not in by_value and c not in key]
+
+
 def mart_suites() -> list[Path]:
     return sorted((EXPECTATIONS_DIR / "marts").glob("*.json"))
