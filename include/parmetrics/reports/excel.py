@@ -331,13 +331,30 @@ def _write_list(
     ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + max(n_rows, 1)}"
 
 
+# What identifies a dossier on every list sheet: the number an officer types into the one-stop system,
+# then its unit and procedure.
+DOSSIER_COLUMNS = (
+    Column(DOSSIER_CODE, 24),
+    Column("Mã đơn vị", 12),
+    Column("Tên đơn vị", 36),
+    Column("Cấp", 14),
+    Column("Mã TTHC", 12),
+)
+
+
+def _dossier_cells(r: dict[str, Any]) -> list[Any]:
+    return [
+        r["dossier_code"],
+        r["unit_code"],
+        r["unit_name"],
+        LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
+        r["procedure_code"],
+    ]
+
+
 def _write_overdue(wb: Workbook, data: ReportData) -> None:
     columns = [
-        Column(DOSSIER_CODE, 24),
-        Column("Mã đơn vị", 12),
-        Column("Tên đơn vị", 36),
-        Column("Cấp", 14),
-        Column("Mã TTHC", 12),
+        *DOSSIER_COLUMNS,
         Column("Ngày tiếp nhận", 17, DATETIME),
         Column("Hạn trả", 17, DATETIME),
         Column("Số ngày làm việc quá hạn", 11),
@@ -346,11 +363,7 @@ def _write_overdue(wb: Workbook, data: ReportData) -> None:
     ]
     rows = (
         [
-            r["dossier_code"],
-            r["unit_code"],
-            r["unit_name"],
-            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
-            r["procedure_code"],
+            *_dossier_cells(r),
             r["received_at"],
             r["due_at"],
             r["working_days_overdue"],
@@ -365,22 +378,14 @@ def _write_overdue(wb: Workbook, data: ReportData) -> None:
 
 def _write_due_soon(wb: Workbook, data: ReportData) -> None:
     columns = [
-        Column(DOSSIER_CODE, 24),
-        Column("Mã đơn vị", 12),
-        Column("Tên đơn vị", 36),
-        Column("Cấp", 14),
-        Column("Mã TTHC", 12),
+        *DOSSIER_COLUMNS,
         Column("Ngày tiếp nhận", 17, DATETIME),
         Column("Hạn trả", 17, DATETIME),
         Column("Số ngày làm việc còn lại (0 = hôm nay)", 13),
     ]
     rows = (
         [
-            r["dossier_code"],
-            r["unit_code"],
-            r["unit_name"],
-            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
-            r["procedure_code"],
+            *_dossier_cells(r),
             r["received_at"],
             r["due_at"],
             r["working_days_left"],
@@ -396,11 +401,7 @@ def _write_due_soon(wb: Workbook, data: ReportData) -> None:
 
 def _write_violations(wb: Workbook, data: ReportData) -> None:
     columns = [
-        Column(DOSSIER_CODE, 24),
-        Column("Mã đơn vị", 12),
-        Column("Tên đơn vị", 36),
-        Column("Cấp", 14),
-        Column("Mã TTHC", 12),
+        *DOSSIER_COLUMNS,
         Column("Vi phạm", 36),
         Column("Mã vi phạm", 26),
         Column("Ngày tiếp nhận", 17, DATETIME),
@@ -410,11 +411,7 @@ def _write_violations(wb: Workbook, data: ReportData) -> None:
     ]
     rows = (
         [
-            r["dossier_code"],
-            r["unit_code"],
-            r["unit_name"],
-            LEVEL_LABELS.get(r["unit_level"], r["unit_level"]),
-            r["procedure_code"],
+            *_dossier_cells(r),
             VIOLATIONS.get(r["violation_code"], r["violation_code"]),
             r["violation_code"],
             r["received_at"],
