@@ -7,12 +7,11 @@ inbox, both dossier datasets through the simulated API, one ``dbt build``, one p
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from parmetrics.config import Paths
+from tests.environ import environ
 
 TOKEN = "reports-test-token"
 KEY = b"reports-test-pseudonym-key"
@@ -21,20 +20,6 @@ CLOCK = "2026-11-20T06:00:00"
 # Enough dossiers that every unit level has units with overdue dossiers and violations, few enough that
 # generating, extracting and building stay within ~30 s.
 N_DOSSIERS = 1500
-
-
-@contextmanager
-def _env(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
@@ -69,4 +54,4 @@ def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
 
 def data_env(paths: Paths):
     """The settings the task callables read (data directory, fixed clock)."""
-    return _env(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK)
+    return environ(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK)

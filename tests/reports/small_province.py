@@ -42,9 +42,7 @@ Nothing in it is an anomaly: every procedure is in the catalogue and no dossier 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +50,7 @@ from typing import Any
 from parmetrics.config import Paths
 from parmetrics.landing.schemas import LANDING_SCHEMAS
 from parmetrics.landing.writer import BatchWriter
+from tests.environ import environ
 
 CLOCK = "2025-10-15T18:00:00"
 SEPTEMBER = date(2025, 9, 1)
@@ -163,20 +162,9 @@ PROCEDURE = {
 }
 
 
-@contextmanager
 def small_env(paths: Paths):
     """The settings the task callables read: this province's data directory and its clock."""
-    values = {"PARMETRICS_DATA_DIR": str(paths.root), "PARMETRICS_CLOCK": CLOCK}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return environ(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK)
 
 
 def land(paths: Paths, source: str, dataset: str, batch_id: str, rows: Iterable[Mapping[str, Any]]) -> None:

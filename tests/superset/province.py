@@ -8,13 +8,12 @@ simulated API, one ``dbt build``, one publication. A copy of the reference file 
 
 from __future__ import annotations
 
-import os
 import shutil
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from parmetrics.config import Paths
+from tests.environ import environ
 
 TOKEN = "superset-test-token"
 KEY = b"superset-test-pseudonym-key"
@@ -26,20 +25,6 @@ CLOCK = "2026-11-20T06:00:00"
 # to generate, extract and build in about a minute.
 N_DOSSIERS = 4000
 REFERENCE_COPY = "don_vi_as_sent.csv"
-
-
-@contextmanager
-def _env(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
@@ -56,7 +41,7 @@ def build_published_province(root: Path, n_dossiers: int = N_DOSSIERS) -> Paths:
     source = write_dossier_db(root / "sim", DossierDataConfig(n_dossiers=n_dossiers, end=END))
     sent = write_don_vi_file(paths.reference_inbox, month="202611")
     shutil.copyfile(sent, root / REFERENCE_COPY)
-    with _env(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK):
+    with environ(PARMETRICS_DATA_DIR=str(paths.root), PARMETRICS_CLOCK=CLOCK):
         land_reference_inbox_files(paths.reference_inbox, paths)
         with serve_in_thread(source, TOKEN) as server:
             conn = ApiConnection(f"http://127.0.0.1:{server.port}", TOKEN)
